@@ -1,0 +1,151 @@
+/** Reads a book folder (book.yaml and its chapters) into the book model, or every problem in it. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseChapter } from '../parse/parse-chapter.js';
+import { readBookConfig, type BookConfig } from './book-config.js';
+import { BookError, type Problem } from './problems.js';
+import { WORKSTATION, type Book, type Chapter, type Page } from './types.js';
+
+export const BOOK_FILE = 'book.yaml';
+
+/** Loads the book in `dir`; throws BookError listing every problem found. */
+export function loadBook(dir: string): Book {
+  const bookDir = path.resolve(dir);
+  const configFile = path.join(bookDir, BOOK_FILE);
+  if (!existsSync(configFile)) {
+    throw new BookError([
+      {
+        file: configFile,
+        line: 1,
+        column: 1,
+        message: `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`,
+        rule: 'no-book',
+      },
+    ]);
+  }
+  const { config, problems } = readBookConfig(readFileSync(configFile, 'utf8'), configFile);
+  if (!config) throw new BookError(problems);
+  const book = buildBook(bookDir, config);
+  const all = [...book.problems, ...findDuplicateIds(book.book), ...findAmbiguousCaptures(book.book)];
+  if (all.length > 0) throw new BookError(all);
+  return book.book;
+}
+
+function buildBook(bookDir: string, config: BookConfig): { book: Book; problems: Problem[] } {
+  const root = path.dirname(bookDir);
+  const groups: Record<string, string[]> = { ...config.hosts };
+  const hosts = [...new Set(Object.values(config.hosts).flat())];
+  groups.all = hosts;
+  const targets = new Set([...hosts, ...Object.keys(groups), WORKSTATION]);
+  const problems: Problem[] = [];
+  const configFile = path.join(bookDir, BOOK_FILE);
+
+  const readPage = (relative: string, name: string, list: string) => {
+    const file = path.join(bookDir, relative);
+    try {
+      const source = readFileSync(file, 'utf8');
+      const parsed = parseChapter(source, { file, name, slug: path.basename(relative, '.md'), root, targets });
+      problems.push(...parsed.problems);
+      return { file, parsed };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      problems.push({
+        file: configFile,
+        line: findLine(readFileSync(configFile, 'utf8'), relative),
+        column: 1,
+        message: `\`${relative}\`, listed in ${list}, does not exist (looked for ${path.relative(process.cwd(), file)}); create it or remove it from ${list}`,
+        rule: 'missing-chapter',
+      });
+      return undefined;
+    }
+  };
+
+  const chapters: Chapter[] = [];
+  config.chapters.forEach((relative, index) => {
+    const name = `chapter-${index + 1}`;
+    const page = readPage(relative, name, 'chapters');
+    if (!page) return;
+    const { title, steps, headings } = page.parsed;
+    chapters.push({
+      name,
+      number: index + 1,
+      slug: path.basename(relative, '.md'),
+      file: page.file,
+      title,
+      steps,
+      headings,
+      isCleanup: relative === config.cleanup,
+    });
+  });
+
+  const appendices: Page[] = [];
+  config.appendices.forEach((relative, index) => {
+    const name = `appendix-${index + 1}`;
+    const page = readPage(relative, name, 'appendices');
+    if (!page) return;
+    const { title, steps, headings } = page.parsed;
+    for (const step of steps) {
+      problems.push({
+        ...step.position,
+        message: 'An appendix is read, never run; remove the braces to make this block an illustration, or move it to a chapter',
+        rule: 'step-in-appendix',
+      });
+    }
+    appendices.push({ name, number: index + 1, slug: path.basename(relative, '.md'), file: page.file, title, headings });
+  });
+
+  const cleanup = chapters.find((chapter) => chapter.isCleanup)?.name;
+  const book: Book = {
+    dir: bookDir,
+    root,
+    title: config.title,
+    chapters,
+    appendices,
+    groups,
+    hosts,
+    vars: Object.entries(config.vars).map(([name, value]) =>
+      typeof value === 'string'
+        ? { name, default: value, secret: false }
+        : { name, default: value.default, secret: value.secret ?? false, ...(value.description ? { description: value.description } : {}) },
+    ),
+    ...(cleanup ? { cleanup } : {}),
+    ...(config.repository ? { repository: config.repository } : {}),
+  };
+  return { book, problems };
+}
+
+function findDuplicateIds(book: Book): Problem[] {
+  const seen = new Map<string, Chapter['steps'][number]>();
+  const problems: Problem[] = [];
+  for (const step of book.chapters.flatMap((chapter) => chapter.steps)) {
+    const first = seen.get(step.id);
+    if (first) {
+      problems.push({
+        ...step.position,
+        message: `Step id \`${step.id}\` is already used at ${path.relative(process.cwd(), first.position.file)}:${first.position.line}; give one of them another id=`,
+        rule: 'duplicate-id',
+      });
+    } else {
+      seen.set(step.id, step);
+    }
+  }
+  return problems;
+}
+
+/** capture= takes one host's output; on a group it would be a guess which one. */
+function findAmbiguousCaptures(book: Book): Problem[] {
+  return book.chapters
+    .flatMap((chapter) => chapter.steps)
+    .filter((step) => step.kind !== 'file' && step.capture !== undefined)
+    .filter((step) => step.target.flatMap((name) => book.groups[name] ?? [name]).length > 1)
+    .map((step) => ({
+      ...step.position,
+      message: `\`capture=\` needs one host, but on=${step.target.join(',')} names several; capture on one of them (say on=${book.groups[step.target[0]!]?.[0] ?? step.target[0]})`,
+      rule: 'capture-on-many-hosts',
+    }));
+}
+
+function findLine(text: string, needle: string): number {
+  const index = text.split('\n').findIndex((line) => line.includes(needle));
+  return index === -1 ? 1 : index + 1;
+}

@@ -1,0 +1,55 @@
+/** The `lab` command: parses the command line, loads the book, dispatches, maps errors to exit codes. */
+import { formatProblem, BookError } from './book/problems.js';
+import { loadBook } from './book/load-book.js';
+import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
+import { listCommand } from './commands/list.js';
+import { resetCommand } from './commands/reset.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { detectTerminal, type Terminal } from './commands/terminal.js';
+import { PreflightError } from './execute/preflight.js';
+import { UnknownChapterError } from './plan/plan-run.js';
+import { openStateStore, StateError } from './state/state-store.js';
+
+export const EXIT = { passed: 0, failed: 1, badInput: 2, preflight: 3, interrupted: 130 } as const;
+
+export async function main(argv: readonly string[], terminal: Terminal = detectTerminal()): Promise<number> {
+  try {
+    const args = parseArguments(argv);
+    if (args.command === 'help') {
+      terminal.out.write(HELP);
+      return EXIT.passed;
+    }
+    const book = loadBook(args.book);
+    const store = openStateStore(args.state, book.dir);
+    switch (args.command) {
+      case 'list':
+        return listCommand(book, store, terminal);
+      case 'status':
+        return statusCommand(book, store, terminal);
+      case 'reset':
+        return resetCommand(args.chapters, book, store, terminal);
+      case 'run':
+        return await runCommand(args, book, store, terminal);
+    }
+  } catch (error) {
+    return reportError(error, terminal);
+  }
+}
+
+function reportError(error: unknown, terminal: Terminal): number {
+  if (error instanceof BookError) {
+    terminal.err.write(`${error.problems.map((problem) => formatProblem(problem)).join('\n')}\n`);
+    terminal.err.write(`lab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the book; nothing was run.\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof UsageError || error instanceof UnknownChapterError || error instanceof StateError) {
+    terminal.err.write(`lab: ${error.message}\n`);
+    return EXIT.badInput;
+  }
+  if (error instanceof PreflightError) {
+    terminal.err.write(`lab: preflight failed; nothing was run.\n${error.message}\n`);
+    return EXIT.preflight;
+  }
+  throw error;
+}

@@ -1,0 +1,15 @@
+/** Where the CLI writes, and whether it may redraw lines and use colour. */
+
+export interface Terminal {
+  out: NodeJS.WritableStream & { columns?: number };
+  err: NodeJS.WritableStream;
+  /** A live progress line (a TTY that is not a CI log). */
+  live: boolean;
+  color: boolean;
+}
+
+export function detectTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
+  const tty = Boolean(process.stdout.isTTY) && env.TERM !== 'dumb';
+  const color = env.NO_COLOR === undefined && (env.FORCE_COLOR !== undefined ? env.FORCE_COLOR !== '0' : tty);
+  return { out: process.stdout, err: process.stderr, live: tty && !env.CI, color };
+}

@@ -1,0 +1,64 @@
+/** Checks the workstation before anything runs: the tools the planned steps need are installed. */
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { WORKSTATION, type StepKind } from '../book/types.js';
+import { stepsToRun, type Plan } from '../plan/plan-run.js';
+
+/** Exit status 3: the run cannot start on this machine as it is. */
+export class PreflightError extends Error {
+  override name = 'PreflightError';
+}
+
+const TOOLS: Partial<Record<StepKind, { tool: string; install: string }>> = {
+  gcloud: {
+    tool: 'gcloud',
+    install: 'Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then run `gcloud init`.',
+  },
+  kubectl: {
+    tool: 'kubectl',
+    install: 'Install kubectl (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/), or `gcloud components install kubectl`.',
+  },
+};
+
+export interface MissingTool {
+  tool: string;
+  message: string;
+}
+
+export function findMissingTools(plan: Plan, searchPath = process.env.PATH ?? ''): MissingTool[] {
+  const needed = new Map<string, { install: string; steps: string[] }>([['bash', { install: 'Install bash.', steps: [] }]]);
+  for (const { step, hosts } of stepsToRun(plan)) {
+    const tool = TOOLS[step.kind];
+    if (!tool || !hosts.includes(WORKSTATION)) continue;
+    const entry = needed.get(tool.tool) ?? { install: tool.install, steps: [] };
+    entry.steps.push(step.id);
+    needed.set(tool.tool, entry);
+  }
+  return [...needed]
+    .filter(([tool]) => !isOnPath(tool, searchPath))
+    .map(([tool, { install, steps }]) => ({
+      tool,
+      message:
+        `\`${tool}\` is not installed (not found on PATH)` +
+        (steps.length > 0
+          ? `, and ${steps.length === 1 ? 'step' : 'steps'} ${listSome(steps)} run${steps.length === 1 ? 's' : ''} it on the workstation`
+          : '') +
+        `.\n  ${install}`,
+    }));
+}
+
+export function isOnPath(tool: string, searchPath = process.env.PATH ?? ''): boolean {
+  return searchPath.split(path.delimiter).some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(path.join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function listSome(items: string[]): string {
+  return items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
+}

@@ -1,0 +1,72 @@
+/** What a run produced: per host, per step, per chapter. Reports and the site read these. */
+import type { Chapter, Step } from '../book/types.js';
+
+export type StepStatus = 'passed' | 'failed' | 'skipped' | 'not-run' | 'interrupted';
+
+export interface Failure {
+  reason: 'exit' | 'output' | 'timeout' | 'connection' | 'interrupted' | 'error';
+  /** One line: what went wrong. */
+  message: string;
+  /** Expected-versus-actual, for an output mismatch. */
+  diff?: string;
+  /** The last lines of output, masked. */
+  tail: string;
+}
+
+export interface HostResult {
+  host: string;
+  status: StepStatus;
+  exitCode: number;
+  durationMs: number;
+  attempts: number;
+  /** Masked stdout of the last attempt (what a check saw). */
+  stdout: string;
+  failure?: Failure;
+  /** The full log of every attempt, masked. */
+  log?: string;
+}
+
+export interface StepResult {
+  step: Step;
+  status: StepStatus;
+  hosts: HostResult[];
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface ChapterResult {
+  chapter: Chapter;
+  status: 'passed' | 'failed' | 'skipped' | 'not-run' | 'interrupted';
+  steps: StepResult[];
+  durationMs: number;
+}
+
+export interface RunResult {
+  status: 'passed' | 'failed' | 'interrupted';
+  chapters: ChapterResult[];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+}
+
+/** Watches a run; the progress display and --verbose streaming are observers. */
+export interface RunObserver {
+  chapterStart?(chapter: Chapter, stepsToRun: number): void;
+  stepStart?(step: Step, hosts: string[]): void;
+  /** Output as it arrives, already masked. */
+  stepOutput?(step: Step, host: string, stream: 'stdout' | 'stderr', text: string): void;
+  /** A check attempt that did not pass yet, or a step about to be retried. */
+  attemptFailed?(step: Step, host: string, attempt: number, failure: Failure, willRetry: boolean): void;
+  stepEnd?(result: StepResult): void;
+  chapterEnd?(result: ChapterResult): void;
+  /** Something the run wants the reader to know, such as a cleanup starting after a failure. */
+  notice?(message: string): void;
+}
+
+/** The worst status among host results: one failing host fails the step. */
+export function combineStatuses(statuses: StepStatus[]): StepStatus {
+  for (const status of ['interrupted', 'failed', 'not-run', 'passed', 'skipped'] as const) {
+    if (statuses.includes(status)) return status;
+  }
+  return 'skipped';
+}

@@ -1,0 +1,146 @@
+/**
+ * Runs one step on one host: the attempts, the check's polling until its timeout, the expected
+ * exit status and output, and the masked log of every attempt.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Step } from '../book/types.js';
+import { WORKSTATION } from '../book/types.js';
+import { formatDuration, ROOT_KINDS } from '../parse/block-grammar.js';
+import { formatDiff, matchOutput } from '../checks/match-output.js';
+import type { Mask } from '../report/mask-secrets.js';
+import { MASK } from '../report/mask-secrets.js';
+import type { Failure, HostResult, RunObserver } from './results.js';
+import type { ScriptResult, Transport } from './transport.js';
+import type { LogWriter } from '../state/log-writer.js';
+
+export interface HostRunContext {
+  transport: Transport;
+  script: string;
+  env: Record<string, string>;
+  signal: AbortSignal;
+  mask: Mask;
+  logs: LogWriter;
+  logFile: string;
+  scratchDir: string;
+  observer: RunObserver;
+  verbose: boolean;
+}
+
+export interface HostRunOutcome extends HostResult {
+  /** Unmasked, for capture= and the exported environment; never shown. */
+  raw?: ScriptResult;
+}
+
+const TAIL_LINES = 20;
+/** Pause between the attempts of a step with retries=. */
+const RETRY_DELAY_MS = 1000;
+
+export async function runStepOnHost(step: Step, host: string, context: HostRunContext): Promise<HostRunOutcome> {
+  const started = performance.now();
+  const deadline = started + step.timeoutMs;
+  const isCheck = step.kind === 'check';
+  const maxAttempts = isCheck ? Number.POSITIVE_INFINITY : step.retries + 1;
+
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    const attemptStarted = performance.now();
+    const result = await context.transport.run({
+      host,
+      script: context.script,
+      env: context.env,
+      root: host !== WORKSTATION && ROOT_KINDS.includes(step.kind),
+      // A check's attempt may use what is left of the check's time.
+      timeoutMs: isCheck ? Math.max(1, deadline - attemptStarted) : step.timeoutMs,
+      signal: context.signal,
+      scratchDir: context.scratchDir,
+      ...(context.verbose
+        ? { onOutput: (stream, text) => context.observer.stepOutput?.(step, host, stream, showOutput(step, stream, text, context.mask)) }
+        : {}),
+    });
+    const failure = evaluate(step, result, context.mask);
+    context.logs.append(
+      context.logFile,
+      formatLogEntry(step, host, attempt, result, failure, performance.now() - attemptStarted, context.mask),
+    );
+
+    const outcome = (status: HostResult['status'], failure?: Failure): HostRunOutcome => ({
+      host,
+      status,
+      exitCode: result.exitCode,
+      durationMs: Math.round(performance.now() - started),
+      attempts: attempt,
+      stdout: showOutput(step, 'stdout', result.stdout, context.mask),
+      ...(failure ? { failure } : {}),
+      raw: result,
+    });
+    if (!failure) return outcome('passed');
+    if (failure.reason === 'interrupted') return outcome('interrupted', failure);
+
+    const now = performance.now();
+    const willRetry = isCheck ? now + step.everyMs < deadline && failure.reason !== 'timeout' : attempt < maxAttempts;
+    context.observer.attemptFailed?.(step, host, attempt, failure, willRetry);
+    if (!willRetry) {
+      if (isCheck) {
+        failure.message = `did not pass within ${formatDuration(step.timeoutMs)} (${attempt} attempt${attempt === 1 ? '' : 's'}); the last one: ${failure.message}`;
+      }
+      return outcome('failed', failure);
+    }
+    try {
+      await sleep(isCheck ? step.everyMs : RETRY_DELAY_MS, undefined, { signal: context.signal });
+    } catch {
+      return outcome('interrupted', { reason: 'interrupted', message: 'interrupted', tail: '' });
+    }
+  }
+}
+
+/** Undefined when the attempt did what the book says it should. */
+function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undefined {
+  const tail = tailOf(showOutput(step, 'stdout', result.stdout, mask) + mask(result.stderr));
+  if (result.interrupted) return { reason: 'interrupted', message: 'interrupted', tail };
+  if (result.timedOut) {
+    return { reason: 'timeout', message: `timed out after ${formatDuration(step.timeoutMs)} and was stopped`, tail };
+  }
+  if (result.connectionLost) return { reason: 'connection', message: 'lost the connection to the host', tail };
+  const expectedExit = step.kind === 'file' ? 0 : step.exit;
+  if (result.exitCode !== expectedExit) {
+    return { reason: 'exit', message: `exit status ${result.exitCode}${expectedExit === 0 ? '' : `, expected ${expectedExit}`}`, tail };
+  }
+  if (step.kind !== 'file' && step.expected) {
+    const match = matchOutput(step.expected.text, result.stdout);
+    if (!match.matched) {
+      return { reason: 'output', message: 'the output is not what the book expects', diff: mask(formatDiff(match.diff)), tail };
+    }
+  }
+  return undefined;
+}
+
+/** A secret step's stdout is never shown; everything else is masked value by value. */
+function showOutput(step: Step, stream: 'stdout' | 'stderr', text: string, mask: Mask): string {
+  if (step.secret && stream === 'stdout' && text !== '') return `${MASK} (the output of a secret step is not shown)\n`;
+  return mask(text);
+}
+
+function tailOf(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-TAIL_LINES).join('\n');
+}
+
+function formatLogEntry(
+  step: Step,
+  host: string,
+  attempt: number,
+  result: ScriptResult,
+  failure: Failure | undefined,
+  durationMs: number,
+  mask: Mask,
+): string {
+  const verdict = failure ? `failed: ${failure.message}` : 'passed';
+  const header = `--- ${step.id} on ${host}, attempt ${attempt}, ${new Date().toISOString()}, ${Math.round(durationMs)} ms, exit ${result.exitCode}, ${verdict}\n`;
+  const body =
+    `[stdout]\n${showOutput(step, 'stdout', result.stdout, mask)}` +
+    `${result.stdout.endsWith('\n') || result.stdout === '' ? '' : '\n'}` +
+    `[stderr]\n${mask(result.stderr)}${result.stderr.endsWith('\n') || result.stderr === '' ? '' : '\n'}` +
+    (failure?.diff ? `[expected vs actual]\n${failure.diff}\n` : '');
+  return header + body;
+}

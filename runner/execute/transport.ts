@@ -1,0 +1,41 @@
+/**
+ * A transport runs one bash script on one host. The engine knows nothing else about hosts:
+ * the workstation, OpenSSH and gcloud transports all answer this interface.
+ */
+
+export interface ScriptRequest {
+  host: string;
+  /** The complete bash script, prelude included (see build-script.ts). */
+  script: string;
+  /** Variables the script sees in its environment. */
+  env: Record<string, string>;
+  /** Run as root (sudo on a host). */
+  root: boolean;
+  /** Killed after this long; the result says timedOut. */
+  timeoutMs: number;
+  /** Aborted on Ctrl-C: the whole process tree is stopped. */
+  signal: AbortSignal;
+  /** Streams output as it arrives, for --verbose. */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Where a transport may keep a per-run file, such as the exported environment. */
+  scratchDir: string;
+}
+
+export interface ScriptResult {
+  /** The script's exit status; -1 when it was killed before it could exit. */
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** The connection failed before or while the script ran; worth retrying. */
+  connectionLost: boolean;
+  /** The exported environment at the script's end, where the transport can see it. */
+  exportedEnv?: Record<string, string>;
+}
+
+export interface Transport {
+  run(request: ScriptRequest): Promise<ScriptResult>;
+  /** Releases connections; called once at the end of a run. */
+  close(): Promise<void>;
+}

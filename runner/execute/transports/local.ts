@@ -1,0 +1,70 @@
+/**
+ * The workstation transport. Steps run in a long-lived bash session (see bash-session.ts); a
+ * root step, when lab itself is not root, runs under `sudo` in a process of its own. The script
+ * goes in a private file, never on a command line where `ps` would show its secrets, and the
+ * environment it exports is read back so `export` carries over to later steps, chapters and runs.
+ */
+// Synchronous file calls: each takes microseconds, far less than a hop through the thread pool.
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { exportLine } from '../shell-quote.js';
+import { spawnTree } from '../spawn-tree.js';
+import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
+import { BashSession } from './bash-session.js';
+import { parseDeclareExports } from '../parse-declare.js';
+
+/** Variables bash manages itself, never carried from one step to the next. */
+const SHELL_OWNED = new Set(['PWD', 'OLDPWD', 'SHLVL', '_']);
+
+export interface LocalTransportOptions {
+  /** Where workstation steps run. */
+  cwd: string;
+}
+
+export function createLocalTransport(options: LocalTransportOptions): Transport {
+  const session = new BashSession(options.cwd, process.env);
+  // One step at a time on the workstation: the bash session takes one script after another.
+  let queue: Promise<unknown> = Promise.resolve();
+  let count = 0;
+  const run = async (request: ScriptRequest): Promise<ScriptResult> => {
+    const scriptFile = path.join(request.scratchDir, `workstation-${process.pid}-${++count}.sh`);
+    // The exports join the script's first line, so bash's line numbers stay the book's.
+    writeFileSync(scriptFile, `${exportLine(request.env)}${request.script}`, { mode: 0o600 });
+    try {
+      const streaming = request.onOutput ? { onOutput: request.onOutput } : {};
+      if (request.root && process.getuid?.() !== 0) {
+        const result = await spawnTree('sudo', ['--non-interactive', 'bash', scriptFile], {
+          cwd: options.cwd,
+          timeoutMs: request.timeoutMs,
+          signal: request.signal,
+          ...streaming,
+        });
+        return { ...pickResult(result), connectionLost: false };
+      }
+      const result = await session.run({ scriptFile, timeoutMs: request.timeoutMs, signal: request.signal, ...streaming });
+      const exportedEnv = result.exitCode === 0 && result.declaredEnv !== undefined ? readExportedEnv(result.declaredEnv) : undefined;
+      return { ...pickResult(result), connectionLost: false, ...(exportedEnv ? { exportedEnv } : {}) };
+    } finally {
+      rmSync(scriptFile, { force: true });
+    }
+  };
+  return {
+    run(request) {
+      const result = queue.then(() => run(request));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    close: () => session.close(),
+  };
+}
+
+function pickResult(result: { exitCode: number; stdout: string; stderr: string; timedOut: boolean; interrupted: boolean }) {
+  const { exitCode, stdout, stderr, timedOut, interrupted } = result;
+  return { exitCode, stdout, stderr, timedOut, interrupted };
+}
+
+function readExportedEnv(declared: string): Record<string, string> {
+  const env = parseDeclareExports(declared);
+  for (const name of SHELL_OWNED) delete env[name];
+  return env;
+}

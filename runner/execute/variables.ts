@@ -1,0 +1,90 @@
+/**
+ * The variables a run carries: book.yaml defaults, overridden by the environment, then every
+ * value a step captured or exported (kept in the state, so they survive into later runs).
+ */
+import type { Book } from '../book/types.js';
+import { createMask, type Mask } from '../report/mask-secrets.js';
+
+export interface Variables {
+  values: Map<string, string>;
+  /** Names whose values are masked everywhere. */
+  secret: Set<string>;
+  /** Names set by steps; these are saved in the state. */
+  assigned: Set<string>;
+}
+
+export interface SavedVariables {
+  vars: Record<string, string>;
+  secret: string[];
+}
+
+export function startVariables(book: Book, saved: SavedVariables, env: NodeJS.ProcessEnv = process.env): Variables {
+  const values = new Map<string, string>();
+  const secret = new Set(saved.secret);
+  for (const definition of book.vars) {
+    values.set(definition.name, definition.default);
+    if (definition.secret) secret.add(definition.name);
+  }
+  for (const [name, value] of Object.entries(saved.vars)) values.set(name, value);
+  // A variable the book declares can be set from the environment, as readers expect.
+  for (const definition of book.vars) {
+    const fromEnv = env[definition.name];
+    if (fromEnv !== undefined) values.set(definition.name, fromEnv);
+  }
+  return { values, secret, assigned: new Set(Object.keys(saved.vars)) };
+}
+
+export function assignVariable(variables: Variables, name: string, value: string, secret: boolean): void {
+  variables.values.set(name, value);
+  variables.assigned.add(name);
+  if (secret) variables.secret.add(name);
+}
+
+/**
+ * Takes what a workstation step exported: new or changed values are assigned, and a variable the
+ * step unset is dropped. `before` is the environment the step started with.
+ */
+export function applyExportedEnv(
+  variables: Variables,
+  before: Record<string, string | undefined>,
+  after: Record<string, string>,
+  secret: boolean,
+): void {
+  for (const [name, value] of Object.entries(after)) {
+    if (before[name] !== value) assignVariable(variables, name, value, secret);
+  }
+  for (const name of [...variables.values.keys()]) {
+    if (before[name] !== undefined && !(name in after)) {
+      variables.values.delete(name);
+      variables.assigned.delete(name);
+    }
+  }
+}
+
+export function saveVariables(variables: Variables): SavedVariables {
+  const vars: Record<string, string> = {};
+  for (const name of variables.assigned) vars[name] = variables.values.get(name)!;
+  return { vars, secret: [...variables.secret].filter((name) => variables.values.has(name)) };
+}
+
+const masks = new WeakMap<Variables, { key: string; mask: Mask }>();
+
+/** The mask for the secrets known now; rebuilt only when they change. */
+export function maskFor(variables: Variables): Mask {
+  const values = [...variables.secret].map((name) => variables.values.get(name) ?? '');
+  const key = values.join('\0');
+  const cached = masks.get(variables);
+  if (cached?.key === key) return cached.mask;
+  const mask = createMask(values);
+  masks.set(variables, { key, mask });
+  return mask;
+}
+
+/** The values of `names`, with secrets replaced for display. */
+export function describeVariables(variables: Variables, names: readonly string[], mask: Mask): string[] {
+  return names.map((name) => {
+    const value = variables.values.get(name);
+    if (value === undefined) return `${name} (not set yet)`;
+    return `${name}=${variables.secret.has(name) ? '***' : mask(value)}`;
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The block grammar: the one place that says which fences are steps and what their attributes
+ * mean. docs/appendix-verification.md documents it for authors; keep the two in step.
+ *
+ *     ```sh {kubeadm on=controller-0 id=init timeout=10m}
+ *     ```text {output}
+ *     ```yaml {file=/etc/kubernetes/kubeadm.yaml on=controller-0 include=snippets/kubeadm/init.yaml}
+ */
+import type { StepKind } from '../book/types.js';
+
+export const STEP_KINDS = ['gcloud', 'apt', 'kubeadm', 'kubectl', 'sh', 'check', 'file'] as const satisfies readonly StepKind[];
+export type BlockKind = StepKind | 'output';
+export const BLOCK_KINDS: readonly BlockKind[] = [...STEP_KINDS, 'output'];
+
+/** Kinds that must name their hosts; every other kind runs on the workstation unless `on=` says otherwise. */
+export const REQUIRES_ON_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file'];
+/** Kinds whose scripts run as root on a host. */
+export const ROOT_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file'];
+
+/** Flags: attributes without a value. */
+export const FLAGS = ['secret', 'optional'] as const;
+export type Flag = (typeof FLAGS)[number];
+
+/** Attributes with a value, and the kinds that accept each. */
+export const VALUE_ATTRIBUTES = {
+  on: STEP_KINDS,
+  id: STEP_KINDS,
+  title: STEP_KINDS,
+  timeout: STEP_KINDS,
+  every: ['check'],
+  capture: ['gcloud', 'apt', 'kubeadm', 'kubectl', 'sh'],
+  retries: STEP_KINDS,
+  exit: ['gcloud', 'apt', 'kubeadm', 'kubectl', 'sh', 'check'],
+  include: ['file'],
+  file: ['file'],
+  mode: ['file'],
+} as const satisfies Record<string, readonly StepKind[]>;
+export type ValueAttribute = keyof typeof VALUE_ATTRIBUTES;
+
+export const DEFAULTS = {
+  /** A step that hangs is killed after this long. */
+  stepTimeoutMs: 15 * 60_000,
+  /** A check keeps retrying for this long. */
+  checkTimeoutMs: 2 * 60_000,
+  checkEveryMs: 5_000,
+} as const;
+
+/** A shell variable name, as `capture=` takes it and `${NAME}` uses it. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+export const MODE_PATTERN = /^0?[0-7]{3}$/;
+
+export function isStepKind(word: string): word is StepKind {
+  return (STEP_KINDS as readonly string[]).includes(word);
+}
+
+export function isBlockKind(word: string): word is BlockKind {
+  return (BLOCK_KINDS as readonly string[]).includes(word);
+}
+
+export function isFlag(word: string): word is Flag {
+  return (FLAGS as readonly string[]).includes(word);
+}
+
+export function isValueAttribute(word: string): word is ValueAttribute {
+  return Object.hasOwn(VALUE_ATTRIBUTES, word);
+}
+
+/** `30s`, `10m`, `1h30m`, `500ms` -> milliseconds; undefined when the text is no duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+  if (!match || text === '') return undefined;
+  const [, h = '0', m = '0', s = '0', ms = '0'] = match;
+  return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(ms);
+}
+
+/** The inverse of parseDuration, for messages: 90000 -> `1m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+}

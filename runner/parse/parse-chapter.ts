@@ -1,0 +1,454 @@
+/**
+ * Turns one chapter's Markdown into steps. Every fenced block whose info string carries `{...}`
+ * after the language is a step (or the expected output of the step before it); any other block
+ * is an illustration and never runs.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { Code, Heading as MdHeading, Root } from 'mdast';
+import { toString } from 'mdast-util-to-string';
+import remarkParse from 'remark-parse';
+import { unified } from 'unified';
+import { visit } from 'unist-util-visit';
+import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
+import { WORKSTATION } from '../book/types.js';
+import type { Problem } from '../book/problems.js';
+import {
+  DEFAULTS,
+  ID_PATTERN,
+  MODE_PATTERN,
+  REQUIRES_ON_KINDS,
+  STEP_KINDS,
+  VALUE_ATTRIBUTES,
+  VARIABLE_NAME,
+  type BlockKind,
+  isBlockKind,
+  isFlag,
+  isValueAttribute,
+  parseDuration,
+  FLAGS,
+} from './block-grammar.js';
+import { findFileVariables, findVariables } from './find-variables.js';
+import { tokenizeAttributes, type AttributeToken } from './parse-attributes.js';
+
+export interface ChapterContext {
+  /** The chapter's absolute path. */
+  file: string;
+  /** `chapter-N`. */
+  name: string;
+  slug: string;
+  /** The project root; `include=` paths are relative to it and must stay under its snippets/. */
+  root: string;
+  /** Every name `on=` may use: hosts, groups, `all` and `workstation`. */
+  targets: ReadonlySet<string>;
+}
+
+export interface ParsedChapter {
+  title: string;
+  steps: Step[];
+  headings: Heading[];
+  problems: Problem[];
+}
+
+/** A fence with `{...}` after the language, before it is checked. */
+interface Block {
+  node: Code;
+  lang: string;
+  meta: string;
+  /** 1-based column of the first character inside the braces. */
+  attributesColumn: number;
+  tokens: AttributeToken[];
+}
+
+// CommonMark is enough to find fences; the site adds GFM for tables and the like.
+const parser = unified().use(remarkParse);
+
+export function parseMarkdown(source: string): Root {
+  return parser.parse(source);
+}
+
+export function parseChapter(source: string, context: ChapterContext): ParsedChapter {
+  const tree = parseMarkdown(source);
+  const lines = source.split('\n');
+  const problems: Problem[] = [];
+  const steps: Step[] = [];
+  const headings: Heading[] = [];
+  // What the last block was; an output block belongs to the step right before it.
+  let previous: Previous;
+
+  const report = (line: number, column: number, message: string, rule: string) =>
+    problems.push({ file: context.file, line, column, message, rule });
+
+  visit(tree, (node) => {
+    if (node.type === 'heading') {
+      const heading = node as MdHeading;
+      headings.push({ depth: heading.depth, text: toString(heading), line: heading.position!.start.line });
+      return;
+    }
+    if (node.type !== 'code') return;
+    const block = readBlock(node as Code, lines, report);
+    if (!block) {
+      previous = 'illustration';
+      return;
+    }
+    const kind = findKind(block, report);
+    if (!kind) {
+      previous = 'rejected';
+      return;
+    }
+    if (kind === 'output') {
+      attachOutput(block, previous, context, report);
+      previous = 'output';
+      return;
+    }
+    const step = buildStep(block, kind, steps.length + 1, context, report);
+    if (step) steps.push(step);
+    previous = step ?? 'rejected';
+  });
+
+  const title = headings.find((heading) => heading.depth === 1)?.text ?? context.slug;
+  return { title, steps, headings, problems };
+}
+
+type Report = (line: number, column: number, message: string, rule: string) => void;
+/** A step; an illustration; an output block; a block already reported as bad; or nothing yet. */
+type Previous = Step | 'illustration' | 'output' | 'rejected' | undefined;
+
+function readBlock(node: Code, lines: string[], report: Report): Block | undefined {
+  // `{gcloud}` with no language lands in `lang`; treat it as attributes with no language.
+  let lang = node.lang ?? '';
+  let meta = node.meta ?? '';
+  if (lang.startsWith('{')) {
+    meta = `${lang} ${meta}`.trim();
+    lang = '';
+  }
+  meta = meta.trim();
+  if (!meta.startsWith('{')) return undefined;
+  const line = node.position!.start.line;
+  const lineText = lines[line - 1] ?? '';
+  const attributesColumn = lineText.indexOf('{') + 2;
+  if (!meta.endsWith('}')) {
+    report(line, attributesColumn - 1, 'The attribute list opens with `{` but never closes; end it with `}`', 'unclosed-attributes');
+    return undefined;
+  }
+  const inner = meta.slice(1, -1);
+  const { tokens, error } = tokenizeAttributes(inner);
+  if (error) {
+    report(line, attributesColumn + error.offset, error.message, 'bad-attribute-syntax');
+    return undefined;
+  }
+  return { node, lang, meta, attributesColumn, tokens };
+}
+
+function findKind(block: Block, report: Report): BlockKind | undefined {
+  const line = block.node.position!.start.line;
+  const kinds: { kind: BlockKind; offset: number }[] = [];
+  let bad = false;
+  for (const token of block.tokens) {
+    if (token.value !== undefined) {
+      if (token.key === 'file') kinds.push({ kind: 'file', offset: token.offset });
+      continue;
+    }
+    if (isBlockKind(token.key)) {
+      if (token.key !== 'file' || !block.tokens.some((other) => other.key === 'file' && other.value !== undefined)) {
+        kinds.push({ kind: token.key, offset: token.offset });
+      }
+    } else if (!isFlag(token.key)) {
+      bad = true;
+      report(
+        line,
+        block.attributesColumn + token.offset,
+        `Unknown kind or flag \`${token.key}\`; kinds are ${[...STEP_KINDS, 'output'].join(', ')}, flags are ${FLAGS.join(', ')}`,
+        'unknown-kind',
+      );
+    }
+  }
+  if (bad) return undefined;
+  if (kinds.length === 0) {
+    report(
+      line,
+      block.attributesColumn,
+      `The block has attributes but no kind; start them with one of ${[...STEP_KINDS, 'output'].join(', ')} (or remove the braces to make it an illustration)`,
+      'missing-kind',
+    );
+    return undefined;
+  }
+  if (kinds.length > 1) {
+    report(
+      line,
+      block.attributesColumn + kinds[1]!.offset,
+      `A block has exactly one kind, this one has ${kinds.map((k) => k.kind).join(' and ')}; split it into separate blocks`,
+      'several-kinds',
+    );
+    return undefined;
+  }
+  return kinds[0]!.kind;
+}
+
+function attachOutput(block: Block, previous: Previous, context: ChapterContext, report: Report): void {
+  const line = block.node.position!.start.line;
+  const extra = block.tokens.find((token) => token.key !== 'output');
+  if (extra) {
+    report(
+      line,
+      block.attributesColumn + extra.offset,
+      `An output block takes no other attributes; remove \`${extra.key}\``,
+      'unknown-attribute',
+    );
+    return;
+  }
+  // The step before was reported already; one problem is enough.
+  if (previous === 'rejected') return;
+  if (previous === undefined || typeof previous === 'string' || previous.kind === 'file') {
+    const what =
+      previous === undefined
+        ? 'nothing before it'
+        : previous === 'illustration'
+          ? 'an illustration (a block without attributes) before it'
+          : previous === 'output'
+            ? 'another output block before it'
+            : 'a file block before it, which prints nothing';
+    report(
+      line,
+      block.attributesColumn,
+      `This output block has ${what}; put it right after the step whose stdout it shows`,
+      'orphan-output',
+    );
+    return;
+  }
+  const expected = { text: block.node.value, position: { file: context.file, line, column: 1 } };
+  previous.expected = expected;
+  previous.hash = hashStep(previous.kind, previous.meta, previous.script, expected.text);
+}
+
+function buildStep(block: Block, kind: StepKind, index: number, context: ChapterContext, report: Report): Step | undefined {
+  const node = block.node;
+  const line = node.position!.start.line;
+  const position: Position = { file: context.file, line, column: node.position!.start.column };
+  const attributes = new Map<string, AttributeToken>();
+  const flags = new Set<string>();
+  let ok = true;
+  const fail = (token: AttributeToken | undefined, message: string, rule: string) => {
+    ok = false;
+    report(line, block.attributesColumn + (token?.offset ?? 0), message, rule);
+  };
+
+  for (const token of block.tokens) {
+    if (token.value === undefined) {
+      if (isFlag(token.key)) flags.add(token.key);
+      continue;
+    }
+    if (!isValueAttribute(token.key)) {
+      fail(
+        token,
+        `Unknown attribute \`${token.key}=\`; attributes are ${Object.keys(VALUE_ATTRIBUTES)
+          .map((key) => `${key}=`)
+          .join(', ')}`,
+        'unknown-attribute',
+      );
+      continue;
+    }
+    if (!(VALUE_ATTRIBUTES[token.key] as readonly string[]).includes(kind)) {
+      fail(
+        token,
+        `\`${token.key}=\` does not apply to a ${kind} block; it is for ${VALUE_ATTRIBUTES[token.key].join(', ')}`,
+        'attribute-not-for-kind',
+      );
+      continue;
+    }
+    if (attributes.has(token.key)) {
+      fail(token, `\`${token.key}=\` is given twice; keep one`, 'duplicate-attribute');
+      continue;
+    }
+    attributes.set(token.key, token);
+  }
+
+  const value = (key: string) => attributes.get(key)?.value;
+  const target = readTarget(attributes.get('on'), kind, context, fail);
+  const id = value('id') ?? `${context.slug}-${index}`;
+  if (attributes.has('id') && !ID_PATTERN.test(id)) {
+    fail(attributes.get('id'), `\`id=${id}\` is not a valid id; use lowercase letters, digits, \`.\`, \`_\` and \`-\``, 'bad-id');
+  }
+  const timeoutMs = readDuration(attributes.get('timeout'), kind === 'check' ? DEFAULTS.checkTimeoutMs : DEFAULTS.stepTimeoutMs, fail);
+  const everyMs = readDuration(attributes.get('every'), DEFAULTS.checkEveryMs, fail);
+  const retries = readInteger(attributes.get('retries'), 0, 100, fail);
+  const exit = readInteger(attributes.get('exit'), 0, 255, fail);
+  const capture = value('capture');
+  if (capture !== undefined && !VARIABLE_NAME.test(capture)) {
+    fail(attributes.get('capture'), `\`capture=${capture}\` is not a shell variable name; use letters, digits and _`, 'bad-capture');
+  }
+  if (!target) ok = false;
+  if (!ok || !target) return undefined;
+
+  const base = {
+    id,
+    index,
+    chapter: context.name,
+    position,
+    target,
+    timeoutMs,
+    retries,
+    optional: flags.has('optional'),
+    secret: flags.has('secret'),
+    lang: block.lang,
+    meta: block.meta,
+  };
+
+  if (kind === 'file') {
+    const file = readFileBlock(block, attributes, context, fail);
+    if (!file) return undefined;
+    const title = value('title') ?? `Write ${file.path}`;
+    const step: FileStep = {
+      ...base,
+      kind,
+      title,
+      ...file,
+      uses: findFileVariables(`${file.path}\n${file.content}`),
+      hash: hashStep(kind, block.meta, file.content),
+    };
+    return step;
+  }
+
+  const script = node.value;
+  const step: CommandStep = {
+    ...base,
+    kind,
+    title: value('title') ?? defaultTitle(script),
+    script,
+    exit,
+    everyMs,
+    uses: findVariables(script),
+    hash: hashStep(kind, block.meta, script),
+    ...(capture === undefined ? {} : { capture }),
+  };
+  return step;
+}
+
+type Fail = (token: AttributeToken | undefined, message: string, rule: string) => void;
+
+function readTarget(token: AttributeToken | undefined, kind: StepKind, context: ChapterContext, fail: Fail): string[] | undefined {
+  if (!token) {
+    if ((REQUIRES_ON_KINDS as readonly string[]).includes(kind)) {
+      fail(undefined, `A ${kind} block must say where it runs; add on=HOST, on=GROUP or on=all`, 'missing-on');
+      return undefined;
+    }
+    return [WORKSTATION];
+  }
+  const names = token.value!.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !context.targets.has(name));
+  if (unknown.length > 0 || names.some((name) => name === '')) {
+    const known = [...context.targets].join(', ');
+    fail(
+      token,
+      `\`on=${token.value}\` names ${unknown.map((name) => `\`${name}\``).join(', ') || 'an empty host'}, which is no host or group in book.yaml; known: ${known}`,
+      'unknown-host',
+    );
+    return undefined;
+  }
+  return names;
+}
+
+function readDuration(token: AttributeToken | undefined, fallback: number, fail: Fail): number {
+  if (!token) return fallback;
+  const ms = parseDuration(token.value!);
+  if (ms === undefined || ms === 0) {
+    fail(token, `\`${token.key}=${token.value}\` is not a duration; write it like 30s, 10m, 1h30m or 500ms`, 'bad-duration');
+    return fallback;
+  }
+  return ms;
+}
+
+function readInteger(token: AttributeToken | undefined, fallback: number, max: number, fail: Fail): number {
+  if (!token) return fallback;
+  const number = /^\d+$/.test(token.value!) ? Number(token.value) : Number.NaN;
+  if (!(number <= max)) {
+    fail(token, `\`${token.key}=${token.value}\` must be a whole number from 0 to ${max}`, 'bad-number');
+    return fallback;
+  }
+  return number;
+}
+
+function readFileBlock(
+  block: Block,
+  attributes: Map<string, AttributeToken>,
+  context: ChapterContext,
+  fail: Fail,
+): Pick<FileStep, 'path' | 'content' | 'include' | 'mode'> | undefined {
+  const pathToken = attributes.get('file');
+  if (!pathToken) {
+    fail(undefined, 'A file block needs file=PATH, the path it writes', 'missing-file-path');
+    return undefined;
+  }
+  const target = pathToken.value!;
+  if (!target.startsWith('/') && !target.startsWith('~/') && !target.startsWith('${')) {
+    fail(
+      pathToken,
+      `\`file=${target}\` must be an absolute path (or start with ~/ or a \${VARIABLE}), so it means the same on every host`,
+      'relative-file-path',
+    );
+    return undefined;
+  }
+  const modeToken = attributes.get('mode');
+  if (modeToken && !MODE_PATTERN.test(modeToken.value!)) {
+    fail(modeToken, `\`mode=${modeToken.value}\` is not an octal mode; write it like 0644 or 600`, 'bad-mode');
+    return undefined;
+  }
+  const includeToken = attributes.get('include');
+  let content = block.node.value;
+  let include: string | undefined;
+  if (includeToken) {
+    include = includeToken.value!;
+    if (content.trim() !== '') {
+      fail(
+        includeToken,
+        `This block has both inline content and \`include=${include}\`; keep one (an included block is left empty)`,
+        'include-and-content',
+      );
+      return undefined;
+    }
+    const loaded = readInclude(include, context);
+    if ('error' in loaded) {
+      fail(includeToken, loaded.error, 'bad-include');
+      return undefined;
+    }
+    content = loaded.content;
+  } else if (!content.endsWith('\n')) {
+    content += '\n';
+  }
+  return { path: target, content, ...(include ? { include } : {}), ...(modeToken ? { mode: modeToken.value! } : {}) };
+}
+
+function readInclude(include: string, context: ChapterContext): { content: string } | { error: string } {
+  const snippets = path.join(context.root, 'snippets');
+  const resolved = path.resolve(context.root, include);
+  if (!resolved.startsWith(snippets + path.sep)) {
+    return { error: `\`include=${include}\` must name a file under snippets/ (relative to ${context.root})` };
+  }
+  try {
+    // realpath keeps a symlink from reaching outside snippets/.
+    const real = realpathSync(resolved);
+    if (!real.startsWith(realpathSync(snippets) + path.sep)) {
+      return { error: `\`include=${include}\` leads outside snippets/ through a link; include the file itself` };
+    }
+    return { content: readFileSync(real, 'utf8') };
+  } catch {
+    return {
+      error: `\`include=${include}\` names a file that does not exist (looked for ${path.relative(process.cwd(), resolved)}); create it or fix the path`,
+    };
+  }
+}
+
+export function hashStep(kind: string, meta: string, body: string, expected = ''): string {
+  return createHash('sha256').update(`${kind}\0${meta}\0${body}\0${expected}`).digest('hex').slice(0, 16);
+}
+
+/** The first line that says what the step does, for progress lines and reports. */
+function defaultTitle(script: string): string {
+  const line = script
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => text !== '' && !text.startsWith('#'));
+  if (!line) return 'empty step';
+  return line.length > 72 ? `${line.slice(0, 71)}…` : line;
+}

@@ -1,0 +1,95 @@
+/**
+ * The run report: one record per step and host, plus the versions the run used. This is what
+ * `--report FILE.json` writes and what the site reads to show when a chapter last passed.
+ * Every string in it is masked.
+ */
+import path from 'node:path';
+import type { Book } from '../book/types.js';
+import type { RunResult, StepStatus } from '../execute/results.js';
+import { maskFor, type Variables } from '../execute/variables.js';
+import { maskDeep } from './mask-secrets.js';
+
+export const REPORT_FORMAT = 'kubeadm-lab-report/v1';
+
+export interface ReportStep {
+  id: string;
+  chapter: string;
+  title: string;
+  kind: string;
+  host: string;
+  status: StepStatus;
+  durationMs: number;
+  attempts: number;
+  exitCode: number;
+  /** `docs/05-nodes.md:42`, relative to the book's root. */
+  source: string;
+  /** What the step printed on its last attempt (masked); kept for checks, which the site shows. */
+  output?: string;
+  failure?: { reason: string; message: string; diff?: string; tail: string };
+}
+
+export interface ReportChapter {
+  name: string;
+  title: string;
+  slug: string;
+  status: string;
+  durationMs: number;
+}
+
+export interface RunReport {
+  format: typeof REPORT_FORMAT;
+  book: string;
+  status: RunResult['status'];
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Pinned versions (book variables whose names end in _VERSION) as this run used them. */
+  versions: Record<string, string>;
+  chapters: ReportChapter[];
+  steps: ReportStep[];
+}
+
+export function buildReport(book: Book, result: RunResult, variables: Variables): RunReport {
+  const versions: Record<string, string> = {};
+  for (const definition of book.vars) {
+    if (definition.name.endsWith('_VERSION') && !variables.secret.has(definition.name)) {
+      versions[definition.name] = variables.values.get(definition.name) ?? definition.default;
+    }
+  }
+  const report: RunReport = {
+    format: REPORT_FORMAT,
+    book: book.title,
+    status: result.status,
+    startedAt: result.startedAt,
+    finishedAt: result.finishedAt,
+    durationMs: result.durationMs,
+    versions,
+    chapters: result.chapters.map((chapter) => ({
+      name: chapter.chapter.name,
+      title: chapter.chapter.title,
+      slug: chapter.chapter.slug,
+      status: chapter.status,
+      durationMs: chapter.durationMs,
+    })),
+    steps: result.chapters.flatMap((chapter) =>
+      chapter.steps.flatMap((step) =>
+        step.hosts.map((host): ReportStep => ({
+          id: step.step.id,
+          chapter: chapter.chapter.name,
+          title: step.step.title,
+          kind: step.step.kind,
+          host: host.host,
+          status: host.status,
+          durationMs: host.durationMs,
+          attempts: host.attempts,
+          exitCode: host.exitCode,
+          source: `${path.relative(book.root, step.step.position.file)}:${step.step.position.line}`,
+          ...(step.step.kind === 'check' && host.attempts > 0 ? { output: host.stdout } : {}),
+          ...(host.failure ? { failure: { ...host.failure } } : {}),
+        })),
+      ),
+    ),
+  };
+  // Titles and sources come from the book, outputs from the run: mask them all in one place.
+  return maskDeep(report, maskFor(variables));
+}

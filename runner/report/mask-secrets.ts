@@ -1,0 +1,46 @@
+/**
+ * Masks secrets in everything the runner shows or writes: the values of secret variables and
+ * anything shaped like a kubeadm bootstrap token, whether or not the book marked it.
+ */
+
+export const MASK = '***';
+
+/** kubeadm bootstrap tokens: `[a-z0-9]{6}.[a-z0-9]{16}`. */
+const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g;
+
+/** Values this short would mask ordinary words; nobody uses them as secrets. */
+const SHORTEST_MASKED = 4;
+
+export type Mask = (text: string) => string;
+
+export function createMask(secretValues: Iterable<string>): Mask {
+  // Longest first, so a secret that contains another is masked whole.
+  const values = [...new Set([...secretValues].flatMap(splitLines))]
+    .filter((value) => value.length >= SHORTEST_MASKED)
+    .sort((a, b) => b.length - a.length);
+  return (text) => {
+    let masked = text;
+    for (const value of values) masked = masked.split(value).join(MASK);
+    return masked.replace(BOOTSTRAP_TOKEN, MASK);
+  };
+}
+
+/** A multi-line secret (a key) is masked line by line, so a partial print of it is masked too. */
+function splitLines(value: string): string[] {
+  const trimmed = value.trim();
+  const lines = trimmed
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length >= SHORTEST_MASKED);
+  return lines.length > 1 ? [trimmed, ...lines] : [trimmed];
+}
+
+/** Masks every string inside a JSON-like value, for reports built from many sources. */
+export function maskDeep<T>(value: T, mask: Mask): T {
+  if (typeof value === 'string') return mask(value) as T;
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, mask)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item, mask)])) as T;
+  }
+  return value;
+}

@@ -1,0 +1,132 @@
+/**
+ * The run state in `.lab/`: variables, which steps passed (with the hash of their text), and
+ * the logs of every step. Written atomically (a temporary file renamed over the old one), so
+ * an interrupted run never leaves half a state behind.
+ */
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, constants } from 'node:fs';
+import path from 'node:path';
+import type { SavedVariables } from '../execute/variables.js';
+
+export const STATE_VERSION = 1;
+
+export interface HostRecord {
+  status: 'passed' | 'failed';
+  exitCode: number;
+  durationMs: number;
+  attempts: number;
+}
+
+export interface StepRecord {
+  status: 'passed' | 'failed';
+  hash: string;
+  finishedAt: string;
+  durationMs: number;
+  attempts: number;
+  hosts: Record<string, HostRecord>;
+}
+
+export interface LabState extends SavedVariables {
+  version: typeof STATE_VERSION;
+  /** The book this state belongs to. */
+  book: string;
+  steps: Record<string, StepRecord>;
+}
+
+export class StateError extends Error {
+  override name = 'StateError';
+}
+
+export interface StateStore {
+  dir: string;
+  logsDir: string;
+  scratchDir: string;
+  workDir: string;
+  load(): LabState;
+  save(state: LabState): void;
+  /** Removes the state (not the work folder). */
+  reset(): void;
+  /** Takes the lock for a run; throws when another run holds it. */
+  lock(): () => void;
+}
+
+export function openStateStore(dir: string, book: string): StateStore {
+  const stateDir = path.resolve(dir);
+  const file = path.join(stateDir, 'state.json');
+  const logsDir = path.join(stateDir, 'logs');
+  const scratchDir = path.join(stateDir, 'tmp');
+  const workDir = path.join(stateDir, 'work');
+  const lockFile = path.join(stateDir, 'lock');
+
+  return {
+    dir: stateDir,
+    logsDir,
+    scratchDir,
+    workDir,
+    load() {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        return { version: STATE_VERSION, book, vars: {}, secret: [], steps: {} };
+      }
+      let state: LabState;
+      try {
+        state = JSON.parse(text) as LabState;
+      } catch (error) {
+        throw new StateError(`${file} is not valid JSON (${(error as Error).message}); remove it or run \`lab reset\``);
+      }
+      if (state.version !== STATE_VERSION) {
+        throw new StateError(`${file} was written by another version of lab (state version ${state.version}); run \`lab reset\``);
+      }
+      if (state.book !== book) {
+        throw new StateError(
+          `The state in ${stateDir} belongs to the book in ${state.book}, not ${book}; pass --state DIR to keep a separate state, or run \`lab reset\``,
+        );
+      }
+      return state;
+    },
+    save(state) {
+      mkdirSync(stateDir, { recursive: true });
+      const temporary = `${file}.${process.pid}.tmp`;
+      // 0600: the state holds captured secrets, as a kubeconfig does.
+      writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+      renameSync(temporary, file);
+    },
+    reset() {
+      rmSync(file, { force: true });
+      rmSync(logsDir, { recursive: true, force: true });
+    },
+    lock() {
+      mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
+      mkdirSync(logsDir, { recursive: true, mode: 0o700 });
+      mkdirSync(workDir, { recursive: true });
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const fd = openSync(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+          writeFileSync(fd, String(process.pid));
+          closeSync(fd);
+          return () => rmSync(lockFile, { force: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          const holder = Number(readFileSync(lockFile, 'utf8'));
+          if (holder && isAlive(holder)) {
+            throw new StateError(
+              `Another lab run (pid ${holder}) is using ${stateDir}; wait for it, or pass --state DIR to run separately`,
+            );
+          }
+          rmSync(lockFile, { force: true }); // left by a run that died
+        }
+      }
+      throw new StateError(`Could not lock ${stateDir}; remove ${lockFile} if no lab run is going on`);
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

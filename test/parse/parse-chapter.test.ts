@@ -1,0 +1,208 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CommandStep, FileStep } from '../../runner/book/types.js';
+import { parseChapter } from '../../runner/parse/parse-chapter.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'lab-parse-'));
+mkdirSync(path.join(root, 'snippets/kubeadm'), { recursive: true });
+writeFileSync(path.join(root, 'snippets/kubeadm/init.yaml'), 'kind: InitConfiguration\n');
+
+const context = {
+  file: path.join(root, 'docs/06-init.md'),
+  name: 'chapter-6',
+  slug: '06-init',
+  root,
+  targets: new Set(['controller-0', 'worker-0', 'controllers', 'workers', 'all', 'workstation']),
+};
+
+const fence = '```';
+const parse = (markdown: string) => parseChapter(markdown, context);
+const messages = (markdown: string) => parse(markdown).problems.map((p) => `${p.line}:${p.column}: ${p.message}`);
+
+describe('parseChapter: which blocks are steps', () => {
+  it('makes a step of a block with attributes in braces, and an illustration of any other', () => {
+    const { steps } = parse(
+      `# Init\n\n${fence}sh\necho illustration\n${fence}\n\n${fence}sh {gcloud}\ngcloud compute instances list\n${fence}\n`,
+    );
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toMatchObject({ kind: 'gcloud', id: '06-init-1', target: ['workstation'], title: 'gcloud compute instances list' });
+  });
+
+  it('accepts attributes with no language', () => {
+    expect(parse(`${fence}{sh}\ntrue\n${fence}\n`).steps[0]?.kind).toBe('sh');
+  });
+
+  it('takes the chapter title from its first heading', () => {
+    expect(parse('# Bootstrapping the control plane\n').title).toBe('Bootstrapping the control plane');
+  });
+
+  it('finds steps inside lists and quotes too, in document order', () => {
+    const { steps } = parse(
+      `1. First:\n\n   ${fence}sh {sh id=a}\n   true\n   ${fence}\n\nThen:\n\n> ${fence}sh {sh id=b}\n> true\n> ${fence}\n`,
+    );
+    expect(steps.map((step) => step.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('parseChapter: attributes', () => {
+  it('reads every attribute of a command step', () => {
+    const step = parse(
+      `${fence}sh {kubeadm on=controller-0 id=init title="Init it" timeout=10m retries=2 exit=1 capture=OUT secret optional}\nkubeadm init\n${fence}\n`,
+    ).steps[0] as CommandStep;
+    expect(step).toMatchObject({
+      kind: 'kubeadm',
+      id: 'init',
+      title: 'Init it',
+      target: ['controller-0'],
+      timeoutMs: 600_000,
+      retries: 2,
+      exit: 1,
+      capture: 'OUT',
+      secret: true,
+      optional: true,
+      script: 'kubeadm init',
+    });
+  });
+
+  it('gives checks a 2m timeout and a 5s interval unless told', () => {
+    const step = parse(`${fence}sh {check}\ntrue\n${fence}\n${fence}sh {check timeout=5m every=10s}\ntrue\n${fence}\n`)
+      .steps as CommandStep[];
+    expect([step[0]!.timeoutMs, step[0]!.everyMs]).toEqual([120_000, 5_000]);
+    expect([step[1]!.timeoutMs, step[1]!.everyMs]).toEqual([300_000, 10_000]);
+  });
+
+  it('takes a comma list of hosts and groups in on=', () => {
+    expect(parse(`${fence}sh {apt on=controller-0,workers}\napt-get update\n${fence}\n`).steps[0]?.target).toEqual([
+      'controller-0',
+      'workers',
+    ]);
+  });
+
+  it('lists the variables a step reads', () => {
+    expect(parse(`${fence}sh {sh}\necho "$A \${B} \${C:-x} \\$D $A"\n${fence}\n`).steps[0]?.uses).toEqual(['A', 'B', 'C']);
+  });
+
+  it('changes the hash when the text, the attributes or the expected output change', () => {
+    const hash = (markdown: string) => parse(markdown).steps[0]!.hash;
+    const base = hash(`${fence}sh {sh}\necho a\n${fence}\n`);
+    expect(hash(`${fence}sh {sh}\necho b\n${fence}\n`)).not.toBe(base);
+    expect(hash(`${fence}sh {sh timeout=1m}\necho a\n${fence}\n`)).not.toBe(base);
+    expect(hash(`${fence}sh {sh}\necho a\n${fence}\n${fence}text {output}\na\n${fence}\n`)).not.toBe(base);
+    expect(hash(`Some prose.\n\n${fence}sh {sh}\necho a\n${fence}\n`)).toBe(base);
+  });
+});
+
+describe('parseChapter: output blocks', () => {
+  it('attaches an output block to the step before it', () => {
+    const step = parse(`${fence}sh {check}\nkubectl get nodes\n${fence}\n\n${fence}text {output}\nNAME STATUS\n${fence}\n`)
+      .steps[0] as CommandStep;
+    expect(step.expected).toEqual({ text: 'NAME STATUS', position: { file: context.file, line: 5, column: 1 } });
+  });
+
+  it('rejects an output block with no step before it', () => {
+    expect(messages(`${fence}sh\necho hi\n${fence}\n\n${fence}text {output}\nhi\n${fence}\n`)).toEqual([
+      '5:10: This output block has an illustration (a block without attributes) before it; put it right after the step whose stdout it shows',
+    ]);
+    expect(messages(`${fence}text {output}\nhi\n${fence}\n`)[0]).toContain('has nothing before it');
+  });
+
+  it('rejects a second output block for the same step', () => {
+    expect(messages(`${fence}sh {sh}\necho\n${fence}\n${fence}text {output}\n${fence}\n${fence}text {output}\n${fence}\n`)[0]).toContain(
+      'another output block before it',
+    );
+  });
+});
+
+describe('parseChapter: file blocks', () => {
+  it('takes content from an include under snippets/', () => {
+    const step = parse(
+      `${fence}yaml {file=/etc/kubernetes/kubeadm.yaml on=controller-0 include=snippets/kubeadm/init.yaml mode=0600}\n${fence}\n`,
+    ).steps[0] as FileStep;
+    expect(step).toMatchObject({
+      kind: 'file',
+      path: '/etc/kubernetes/kubeadm.yaml',
+      include: 'snippets/kubeadm/init.yaml',
+      mode: '0600',
+      content: 'kind: InitConfiguration\n',
+      title: 'Write /etc/kubernetes/kubeadm.yaml',
+    });
+  });
+
+  it('lists only ${NAME} references as the variables a file uses', () => {
+    expect(parse(`${fence}yaml {file=/etc/x on=all}\na: \${A}\nb: $B\n${fence}\n`).steps[0]?.uses).toEqual(['A']);
+  });
+});
+
+describe('parseChapter: problems, each at its line and column', () => {
+  const cases: [string, string, string][] = [
+    [
+      'an unknown kind',
+      `${fence}sh {shell}\n${fence}`,
+      '1:8: Unknown kind or flag `shell`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional',
+    ],
+    [
+      'an unknown attribute',
+      `${fence}sh {sh host=x}\n${fence}`,
+      '1:11: Unknown attribute `host=`; attributes are on=, id=, title=, timeout=, every=, capture=, retries=, exit=, include=, file=, mode=',
+    ],
+    [
+      'two kinds',
+      `${fence}sh {sh gcloud}\n${fence}`,
+      '1:11: A block has exactly one kind, this one has sh and gcloud; split it into separate blocks',
+    ],
+    [
+      'no kind',
+      `${fence}sh {on=workers}\n${fence}`,
+      '1:8: The block has attributes but no kind; start them with one of gcloud, apt, kubeadm, kubectl, sh, check, file, output (or remove the braces to make it an illustration)',
+    ],
+    [
+      'an unknown host',
+      `${fence}sh {apt on=worker-9}\n${fence}`,
+      '1:12: `on=worker-9` names `worker-9`, which is no host or group in book.yaml; known: controller-0, worker-0, controllers, workers, all, workstation',
+    ],
+    ['apt without on=', `${fence}sh {apt}\n${fence}`, '1:8: A apt block must say where it runs; add on=HOST, on=GROUP or on=all'],
+    [
+      'a bad duration',
+      `${fence}sh {check timeout=5 minutes}\n${fence}`,
+      '1:24: Unknown kind or flag `minutes`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional',
+    ],
+    [
+      'a bad duration value',
+      `${fence}sh {check timeout=5x}\n${fence}`,
+      '1:14: `timeout=5x` is not a duration; write it like 30s, 10m, 1h30m or 500ms',
+    ],
+    ['every= on a plain step', `${fence}sh {sh every=5s}\n${fence}`, '1:11: `every=` does not apply to a sh block; it is for check'],
+    [
+      'a bad capture name',
+      `${fence}sh {sh capture=my-var}\n${fence}`,
+      '1:11: `capture=my-var` is not a shell variable name; use letters, digits and _',
+    ],
+    [
+      'a missing include',
+      `${fence}yaml {file=/etc/x on=all include=snippets/nope.yaml}\n${fence}`,
+      `1:29: \`include=snippets/nope.yaml\` names a file that does not exist (looked for ${path.relative(process.cwd(), path.join(root, 'snippets/nope.yaml'))}); create it or fix the path`,
+    ],
+    [
+      'an include outside snippets/',
+      `${fence}yaml {file=/etc/x on=all include=../etc/passwd}\n${fence}`,
+      `1:29: \`include=../etc/passwd\` must name a file under snippets/ (relative to ${root})`,
+    ],
+    [
+      'a relative file path',
+      `${fence}yaml {file=etc/x on=all}\n${fence}`,
+      '1:10: `file=etc/x` must be an absolute path (or start with ~/ or a ${VARIABLE}), so it means the same on every host',
+    ],
+    ['an unclosed brace', `${fence}sh {sh on=all\n${fence}`, '1:7: The attribute list opens with `{` but never closes; end it with `}`'],
+    ['a repeated attribute', `${fence}sh {sh id=a id=b}\n${fence}`, '1:16: `id=` is given twice; keep one'],
+    ['a bad exit status', `${fence}sh {sh exit=300}\n${fence}`, '1:11: `exit=300` must be a whole number from 0 to 255'],
+  ];
+  it.each(cases)('reports %s', (_, markdown, expected) => {
+    expect(messages(markdown)).toEqual([expected]);
+  });
+
+  it('reports every problem in a chapter, not just the first', () => {
+    expect(messages(`${fence}sh {shell}\n${fence}\n\n${fence}sh {apt}\n${fence}\n`)).toHaveLength(2);
+  });
+});
