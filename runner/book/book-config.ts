@@ -28,6 +28,8 @@ const hostName = z
   .string()
   .check(z.regex(HOST_NAME, 'a host name is lowercase letters, digits and -, as GCE instance names are'), notReserved);
 
+const variableName = z.string().check(z.regex(VARIABLE_NAME, 'a variable name is letters, digits and _, not starting with a digit'));
+
 const markdownFile = (what: string) => z.string().check(z.regex(/\.md$/, `${what} is a Markdown file ending in .md`));
 
 export const bookConfigSchema = z.strictObject({
@@ -43,6 +45,15 @@ export const bookConfigSchema = z.strictObject({
       z.array(hostName).check(z.minLength(1, 'a group lists at least one host')),
     ),
     {},
+  ),
+  /** Which variables hold the GCE project, zone and instance-name prefix, for the gce inventory. */
+  gce: z._default(
+    z.strictObject({
+      project: z._default(variableName, 'PROJECT_ID'),
+      zone: z._default(variableName, 'ZONE'),
+      prefix: z._default(variableName, 'PREFIX'),
+    }),
+    { project: 'PROJECT_ID', zone: 'ZONE', prefix: 'PREFIX' },
   ),
   vars: z._default(
     z.record(
@@ -91,7 +102,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // A bad key in hosts: or vars: carries the key's own problem inside.
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `\`${key}\``).join(', ')}; known keys are title, repository, chapters, cleanup, appendices, hosts, vars`;
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `\`${key}\``).join(', ')}; known keys are title, repository, chapters, cleanup, appendices, hosts, gce, vars`;
   }
   return issue.message;
 }

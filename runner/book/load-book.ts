@@ -108,6 +108,7 @@ function buildBook(bookDir: string, config: BookConfig): { book: Book; problems:
         ? { name, default: value, secret: false }
         : { name, default: value.default, secret: value.secret ?? false, ...(value.description ? { description: value.description } : {}) },
     ),
+    gce: config.gce,
     ...(cleanup ? { cleanup } : {}),
     ...(config.repository ? { repository: config.repository } : {}),
   };

@@ -122,6 +122,8 @@ export interface Book {
   cleanup?: string;
   /** Where the book's source lives, for edit links. */
   repository?: string;
+  /** The variables that hold the GCE project, zone and instance-name prefix. */
+  gce: { project: string; zone: string; prefix: string };
 }
 
 export const WORKSTATION = 'workstation';

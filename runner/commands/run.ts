@@ -1,34 +1,51 @@
-/** `lab run`: plan the chosen chapters, check the workstation, run, report. */
+/** `lab run`: choose the chapters, check the workstation, plan, run, report. */
 import type { Book, Chapter } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
-import { runPlan } from '../execute/run-plan.js';
-import { maskFor, startVariables } from '../execute/variables.js';
+import { checkTransportArguments, connectHosts } from '../execute/connect-hosts.js';
+import { preflightGce, type GceSettings } from '../execute/inventories/gce.js';
 import { findMissingTools, PreflightError } from '../execute/preflight.js';
-import { connectHosts } from '../execute/connect-hosts.js';
-import { chapterStatus, findChapter, findUnpassedDependencies, planChapter, stepsToRun, type Plan } from '../plan/plan-run.js';
+import { runPlan } from '../execute/run-plan.js';
+import { maskFor, startVariables, type Variables } from '../execute/variables.js';
+import {
+  chapterStatus,
+  expandTarget,
+  findChapter,
+  findUnpassedDependencies,
+  planChapter,
+  stepsToRun,
+  type Plan,
+} from '../plan/plan-run.js';
+import { buildReport } from '../report/build-report.js';
 import { printPlan } from '../report/print-plan.js';
 import { createProgress } from '../report/progress.js';
-import { buildReport } from '../report/build-report.js';
-import { writeReport } from '../report/write-reports.js';
 import { describeOutcome } from '../report/summarize-run.js';
+import { writeReport } from '../report/write-reports.js';
 import type { LabState, StateStore } from '../state/state-store.js';
-import { watchInterrupts } from './watch-interrupts.js';
 import type { Terminal } from './terminal.js';
+import { watchInterrupts } from './watch-interrupts.js';
+
+interface Selection {
+  /** The chapters asked for, in book order. */
+  chapters: Chapter[];
+  /** With --all: the cleanup chapter, run last whatever happens. */
+  cleanup?: Chapter;
+}
 
 export async function runCommand(args: Arguments, book: Book, store: StateStore, terminal: Terminal): Promise<number> {
+  checkTransportArguments(args);
   const state = store.load();
-  const plan = choosePlan(args, book, state);
   const variables = startVariables(book, state);
+  const selection = selectChapters(args, book);
 
+  // Preflights come before the dependency check: fixing the workstation comes first.
+  const gce = args.dryRun ? undefined : await preflight(args, book, selection, variables);
+  const plan = planSelection(args, book, state, selection);
   if (args.dryRun) {
     printPlan(plan, book, variables, terminal.out);
     return 0;
   }
-
-  const missing = findMissingTools(plan);
-  if (missing.length > 0) throw new PreflightError(missing.map((tool) => tool.message).join('\n\n'));
 
   const unlock = store.lock();
   const interrupts = watchInterrupts();
@@ -41,9 +58,8 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     mask: () => maskFor(variables),
   });
   const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
-  let connections: Awaited<ReturnType<typeof connectHosts>> | undefined;
+  const connections = connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
   try {
-    connections = await connectHosts({ args, book, hosts, variables, store, signal: interrupts.runSignal });
     const result = await runPlan(plan, {
       book,
       store,
@@ -65,22 +81,54 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     return 1;
   } finally {
     progress.stop();
-    await connections?.close();
+    await connections.close();
     interrupts.dispose();
     unlock();
   }
 }
 
-function choosePlan(args: Arguments, book: Book, state: LabState): Plan {
-  const cleanup = book.chapters.find((chapter) => chapter.isCleanup);
+function selectChapters(args: Arguments, book: Book): Selection {
   if (args.all) {
-    const chapters = book.chapters.filter((chapter) => !chapter.isCleanup);
+    const cleanup = book.chapters.find((chapter) => chapter.isCleanup);
     return {
-      chapters: chapters.map((chapter) => planChapter(book, state, chapter, { restart: args.restart })),
-      ...(cleanup && !args.keep ? { cleanup: planChapter(book, state, cleanup, { restart: true }) } : {}),
+      chapters: book.chapters.filter((chapter) => !chapter.isCleanup),
+      ...(cleanup && !args.keep ? { cleanup } : {}),
     };
   }
-  const chosen = [...new Set(args.chapters.map((name) => findChapter(book, name)))].sort((a, b) => a.number - b.number);
+  return { chapters: [...new Set(args.chapters.map((name) => findChapter(book, name)))].sort((a, b) => a.number - b.number) };
+}
+
+/** The tools the steps need, and Google Cloud when they use it: exit 3 with every fix, otherwise. */
+async function preflight(args: Arguments, book: Book, selection: Selection, variables: Variables): Promise<GceSettings | undefined> {
+  const chapters = [...selection.chapters, ...(selection.cleanup ? [selection.cleanup] : [])];
+  const steps = chapters.flatMap((chapter) => chapter.steps.map((step) => ({ step, hosts: expandTarget(book, step.target) })));
+  const missing = findMissingTools(steps);
+  const problems = missing.map((tool) => tool.message);
+  const usesHosts = steps.some(({ hosts }) => hosts.some((host) => host !== WORKSTATION));
+  const usesGcloud = steps.some(({ step }) => step.kind === 'gcloud');
+  let gce: GceSettings | undefined;
+  // Without gcloud there is no account or project to check; its absence is reported already.
+  if ((usesGcloud || (usesHosts && !args.inventory)) && !missing.some((tool) => tool.tool === 'gcloud')) {
+    try {
+      gce = await preflightGce(book, variables);
+    } catch (error) {
+      if (!(error instanceof PreflightError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new PreflightError(problems.join('\n\n'));
+  return gce;
+}
+
+function planSelection(args: Arguments, book: Book, state: LabState, selection: Selection): Plan {
+  if (args.all) {
+    return {
+      chapters: selection.chapters.map((chapter) => planChapter(book, state, chapter, { restart: args.restart })),
+      // The cleanup chapter always runs from its first step: its steps are safe to repeat.
+      ...(selection.cleanup ? { cleanup: planChapter(book, state, selection.cleanup, { restart: true }) } : {}),
+    };
+  }
+  const chosen = selection.chapters;
   const chosenNames = new Set(chosen.map((chapter) => chapter.name));
   const dependencies = [
     ...new Set(

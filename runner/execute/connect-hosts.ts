@@ -1,21 +1,26 @@
-/** Reaches every host a run needs: the workstation always, other hosts through an inventory. */
+/**
+ * Reaches every host a run needs: the workstation through its bash session, the book's hosts
+ * through an inventory (GCE, or a hosts file) and a transport (OpenSSH, or gcloud compute ssh).
+ */
+import { execa } from 'execa';
 import type { Book } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
-import type { Arguments } from '../cli/parse-arguments.js';
+import { UsageError, type Arguments } from '../cli/parse-arguments.js';
 import type { StateStore } from '../state/state-store.js';
-import { PreflightError } from './preflight.js';
+import { createGceInventory, type GceSettings } from './inventories/gce.js';
+import { readHostsFile } from './inventories/hosts-file.js';
+import type { HostAddress, Inventory } from './inventories/inventory.js';
 import type { Transport } from './transport.js';
+import { createGcloudSshTransport, gcloudSshArgs } from './transports/gcloud-ssh.js';
 import { createLocalTransport } from './transports/local.js';
-import type { Variables } from './variables.js';
+import { createOpenSshTransport } from './transports/openssh.js';
 
 export interface ConnectOptions {
   args: Arguments;
   book: Book;
-  /** The hosts the plan runs steps on, the workstation left out. */
-  hosts: string[];
-  variables: Variables;
   store: StateStore;
-  signal: AbortSignal;
+  /** Set when the run uses GCE (the preflight passed). */
+  gce?: GceSettings;
 }
 
 export interface Connections {
@@ -23,18 +28,49 @@ export interface Connections {
   close(): Promise<void>;
 }
 
-export async function connectHosts(options: ConnectOptions): Promise<Connections> {
+/** `hosts`: the book hosts the plan runs steps on; connections to them may start at once. */
+export function connectHosts(options: ConnectOptions, hosts: readonly string[]): Connections {
   const local = createLocalTransport({ cwd: options.store.workDir });
-  if (options.hosts.length > 0) {
-    throw new PreflightError(`Steps run on ${options.hosts.join(', ')}, and this runner cannot reach hosts yet.`);
-  }
+  let remote: Transport | undefined;
+  const remoteTransport = () => (remote ??= createRemoteTransport(options));
+  if (hosts.length > 0) remoteTransport().connect?.(hosts);
   return {
-    transportFor(host) {
-      if (host === WORKSTATION) return local;
-      throw new Error(`No transport for ${host}`);
-    },
+    transportFor: (host) => (host === WORKSTATION ? local : remoteTransport()),
     async close() {
-      await local.close();
+      await Promise.all([local.close(), remote?.close()]);
     },
   };
+}
+
+/** Checks the combination of flags before anything runs. */
+export function checkTransportArguments(args: Arguments): void {
+  if (args.ssh === 'gcloud' && args.inventory) {
+    throw new UsageError('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
+  }
+  if (args.iap && args.ssh !== 'gcloud') throw new UsageError('--tunnel-through-iap goes with --ssh gcloud');
+}
+
+function createRemoteTransport(options: ConnectOptions): Transport {
+  const { args, book, store, gce } = options;
+  const inventory: Inventory = args.inventory ? readHostsFile(args.inventory, book.hosts) : createGceInventory(gce!);
+  if (args.ssh === 'gcloud') return createGcloudSshTransport({ inventory, iap: args.iap });
+  return createOpenSshTransport({ inventory, stateDir: store.dir, ...(gce ? { prepare: prepareGceKeys() } : {}) });
+}
+
+/**
+ * One `gcloud compute ssh` before the first OpenSSH connection: it creates
+ * ~/.ssh/google_compute_engine if needed and puts its public key in the project's metadata.
+ */
+function prepareGceKeys(): (address: HostAddress) => Promise<void> {
+  let prepared: Promise<void> | undefined;
+  return (address) =>
+    (prepared ??= (async () => {
+      const { name, zone, project } = address.instance!;
+      const args = [...gcloudSshArgs(name, zone, project, false, false).slice(0, -2), '--command', 'true'];
+      const result = await execa('gcloud', args, { reject: false, stdin: 'ignore', timeout: 180_000 });
+      if (result.exitCode !== 0) {
+        prepared = undefined;
+        throw new Error(`gcloud ${args.join(' ')} failed: ${String(result.stderr).trim()}`);
+      }
+    })());
 }

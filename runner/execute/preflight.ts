@@ -1,8 +1,7 @@
 /** Checks the workstation before anything runs: the tools the planned steps need are installed. */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { WORKSTATION, type StepKind } from '../book/types.js';
-import { stepsToRun, type Plan } from '../plan/plan-run.js';
+import { WORKSTATION, type Step, type StepKind } from '../book/types.js';
 
 /** Exit status 3: the run cannot start on this machine as it is. */
 export class PreflightError extends Error {
@@ -25,9 +24,9 @@ export interface MissingTool {
   message: string;
 }
 
-export function findMissingTools(plan: Plan, searchPath = process.env.PATH ?? ''): MissingTool[] {
+export function findMissingTools(steps: { step: Step; hosts: string[] }[], searchPath = process.env.PATH ?? ''): MissingTool[] {
   const needed = new Map<string, { install: string; steps: string[] }>([['bash', { install: 'Install bash.', steps: [] }]]);
-  for (const { step, hosts } of stepsToRun(plan)) {
+  for (const { step, hosts } of steps) {
     const tool = TOOLS[step.kind];
     if (!tool || !hosts.includes(WORKSTATION)) continue;
     const entry = needed.get(tool.tool) ?? { install: tool.install, steps: [] };
@@ -48,15 +47,22 @@ export function findMissingTools(plan: Plan, searchPath = process.env.PATH ?? ''
 }
 
 export function isOnPath(tool: string, searchPath = process.env.PATH ?? ''): boolean {
-  return searchPath.split(path.delimiter).some((dir) => {
-    if (!dir) return false;
+  return findOnPath(tool, searchPath) !== undefined;
+}
+
+/** The executable `tool` would run, like `command -v`. */
+export function findOnPath(tool: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, tool);
     try {
-      accessSync(path.join(dir, tool), constants.X_OK);
-      return true;
+      accessSync(candidate, constants.X_OK);
+      return candidate;
     } catch {
-      return false;
+      // Not here.
     }
-  });
+  }
+  return undefined;
 }
 
 function listSome(items: string[]): string {

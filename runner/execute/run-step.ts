@@ -10,7 +10,7 @@ import { formatDiff, matchOutput } from '../checks/match-output.js';
 import type { Mask } from '../report/mask-secrets.js';
 import { MASK } from '../report/mask-secrets.js';
 import type { Failure, HostResult, RunObserver } from './results.js';
-import type { ScriptResult, Transport } from './transport.js';
+import type { ScriptRequest, ScriptResult, Transport } from './transport.js';
 import type { LogWriter } from '../state/log-writer.js';
 
 export interface HostRunContext {
@@ -45,7 +45,7 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
   for (;;) {
     attempt++;
     const attemptStarted = performance.now();
-    const result = await context.transport.run({
+    const result = await runAttempt(context.transport, {
       host,
       script: context.script,
       env: context.env,
@@ -94,6 +94,23 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
   }
 }
 
+/** A transport that throws (no such host in the inventory, say) fails the attempt, not the run. */
+async function runAttempt(transport: Transport, request: ScriptRequest): Promise<ScriptResult> {
+  try {
+    return await transport.run(request);
+  } catch (error) {
+    return {
+      exitCode: -1,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      interrupted: false,
+      connectionLost: false,
+      error: (error as Error).message,
+    };
+  }
+}
+
 /** Undefined when the attempt did what the book says it should. */
 function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undefined {
   const tail = tailOf(showOutput(step, 'stdout', result.stdout, mask) + mask(result.stderr));
@@ -101,7 +118,10 @@ function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undef
   if (result.timedOut) {
     return { reason: 'timeout', message: `timed out after ${formatDuration(step.timeoutMs)} and was stopped`, tail };
   }
-  if (result.connectionLost) return { reason: 'connection', message: 'lost the connection to the host', tail };
+  if (result.error !== undefined) return { reason: 'error', message: result.error, tail };
+  if (result.connectionLost) {
+    return { reason: 'connection', message: result.stderr.trim().split('\n').at(-1) || 'lost the connection to the host', tail };
+  }
   const expectedExit = step.kind === 'file' ? 0 : step.exit;
   if (result.exitCode !== expectedExit) {
     return { reason: 'exit', message: `exit status ${result.exitCode}${expectedExit === 0 ? '' : `, expected ${expectedExit}`}`, tail };

@@ -9,6 +9,11 @@ export interface SpawnTreeOptions {
   cwd?: string;
   /** Written to stdin, which is then closed; stdin is /dev/null when absent. */
   input?: string;
+  /**
+   * Leave stdin open after the input until the command exits: over ssh, the remote side learns
+   * that the runner went away (Ctrl-C, a crash) when this pipe closes.
+   */
+  keepStdinOpen?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
@@ -76,7 +81,8 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
     child.stderr!.on('data', collect(stderr, 'stderr'));
     if (options.input !== undefined) {
       child.stdin!.on('error', () => {}); // the command may exit before reading all of it
-      child.stdin!.end(options.input);
+      if (options.keepStdinOpen) child.stdin!.write(options.input);
+      else child.stdin!.end(options.input);
     }
 
     let spawnError: Error | undefined;
@@ -104,6 +110,7 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
     // a step's processes end with the step, so stop them rather than wait forever.
     let lingerTimer: NodeJS.Timeout | undefined;
     child.on('exit', (code, signal) => {
+      child.stdin?.destroy();
       lingerTimer = setTimeout(() => {
         signalGroup(child.pid, 'SIGKILL');
         child.stdout!.destroy();

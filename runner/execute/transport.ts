@@ -30,12 +30,16 @@ export interface ScriptResult {
   interrupted: boolean;
   /** The connection failed before or while the script ran; worth retrying. */
   connectionLost: boolean;
+  /** The transport could not run the script at all; says why. */
+  error?: string;
   /** The exported environment at the script's end, where the transport can see it. */
   exportedEnv?: Record<string, string>;
 }
 
 export interface Transport {
   run(request: ScriptRequest): Promise<ScriptResult>;
+  /** Starts connecting to hosts the run will need, in the background, where that is safe. */
+  connect?(hosts: readonly string[]): void;
   /** Releases connections; called once at the end of a run. */
   close(): Promise<void>;
 }

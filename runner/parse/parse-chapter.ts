@@ -10,7 +10,7 @@ import type { Code, Heading as MdHeading, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
 import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
@@ -84,13 +84,15 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
     if (node.type === 'heading') {
       const heading = node as MdHeading;
       headings.push({ depth: heading.depth, text: toString(heading), line: heading.position!.start.line });
-      return;
+      return SKIP;
     }
-    if (node.type !== 'code') return;
+    // Code blocks live in the document, lists and quotes; nothing inside a paragraph or table is one.
+    if (node.type === 'paragraph' || node.type === 'table' || node.type === 'html') return SKIP;
+    if (node.type !== 'code') return undefined;
     const block = readBlock(node as Code, lines, report);
     if (!block) {
       previous = 'illustration';
-      return;
+      return undefined;
     }
     const kind = findKind(block, report);
     if (!kind) {

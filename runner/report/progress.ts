@@ -78,7 +78,8 @@ export function createProgress(options: ProgressOptions): RunObserver & { stop()
       if (!willRetry) return;
       const note = `${step.kind === 'check' ? 'waiting' : 'retrying'}: attempt ${attempt} on ${host}: ${failure.message}`;
       if (current) current.note = note;
-      if (!options.live && options.verbose) println(`    ${paint('dim', note)}`);
+      // A check waiting is routine; a step retried is news, even in a CI log.
+      if (!options.live && (options.verbose || step.kind !== 'check')) println(`    ${paint('dim', note)}`);
     },
     stepEnd(result: StepResult) {
       current = undefined;

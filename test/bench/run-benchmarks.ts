@@ -4,12 +4,19 @@
  * 1. 200 trivial workstation steps through `lab run`, versus the same 200 commands each run by
  *    its own `bash -c` in a shell loop (goal: at most 1.3x).
  * 2. Parsing and planning a generated 50-chapter book with `--dry-run` (goal: under 300 ms).
+ * 3. 100 trivial steps on one host over a multiplexed connection, versus a new ssh connection per
+ *    step (goal: at least 5x faster).
+ * 4. `sleep 1` on 6 hosts at once, versus one after another (goal: at most 1.3 s against 6 s).
+ * 5. The GCE preflight on a machine without credentials (goal: exit 3 in under 2 s).
+ *
+ * 3 and 4 start OpenSSH servers on loopback addresses (root and openssh-server, as in CI).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSshHosts } from '../helpers/ssh-hosts.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const lab = path.join(root, 'bin/lab.js');
@@ -92,9 +99,130 @@ function report(title: string, result: Record<string, number>, verdict: string):
   return [`${title} (median of ${ROUNDS})`, ...lines, `  => ${verdict}`].join('\n');
 }
 
+function writeHostsBook(dir: string, hosts: string[], chapter: string): void {
+  mkdirSync(path.join(dir, 'docs'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'docs/book.yaml'),
+    `title: Benchmark\nchapters:\n  - 01-chapter.md\nhosts:\n  nodes: [${hosts.join(', ')}]\n`,
+  );
+  writeFileSync(path.join(dir, 'docs/01-chapter.md'), `# Chapter 1\n\n${chapter}`);
+}
+
+/**
+ * Log in as a plain user where CI made one: root's shell start-up on this kind of machine (pyenv
+ * in ~/.bashrc) costs 100 ms a session, which a GCE image does not.
+ */
+const SSH_USER = spawnSync('id', ['labtest']).status === 0 ? 'labtest' : 'root';
+
+async function benchMultiplexing(): Promise<string> {
+  const fleet = await startSshHosts(['node-0'], { user: SSH_USER });
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-ssh-'));
+    writeHostsBook(
+      dir,
+      ['node-0'],
+      Array.from({ length: 100 }, (_, step) => `\`\`\`sh {sh on=node-0}\necho "step ${step + 1}"\n\`\`\`\n`).join('\n'),
+    );
+    fleet.writeInventory(path.join(dir, 'hosts.yaml'));
+    const [host] = fleet.hosts;
+    const key = path.join(fleet.dir, 'client_key');
+    const ssh = `ssh -T -i ${key} -p ${host!.port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ControlPath=none -o LogLevel=ERROR ${SSH_USER}@${host!.address} bash -s`;
+    const result = compare({
+      'lab run, one multiplexed connection (100 steps)': () => {
+        execFileSync(process.execPath, [lab, 'run', 'chapter-1', '--restart', '--inventory', 'hosts.yaml'], { cwd: dir, stdio: 'ignore' });
+      },
+      'a new ssh connection per step (100 steps)': () => {
+        execFileSync('bash', ['-c', `for i in $(seq 1 100); do echo "echo step $i" | ${ssh} > /dev/null; done`], { stdio: 'ignore' });
+      },
+    });
+    const ratio = result['a new ssh connection per step (100 steps)']! / result['lab run, one multiplexed connection (100 steps)']!;
+    return report(
+      `100 trivial steps on one host (as ${SSH_USER})`,
+      result,
+      `multiplexed is ${ratio.toFixed(1)}x faster (goal: at least 5x)`,
+    );
+  } finally {
+    fleet.stopAll();
+  }
+}
+
+async function benchFanOut(): Promise<string> {
+  const hosts = Array.from({ length: 6 }, (_, index) => `node-${index}`);
+  const fleet = await startSshHosts(hosts, { user: SSH_USER });
+  try {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-fan-'));
+    // The first step opens the connections (a once-per-run cost); the second is the one measured.
+    writeHostsBook(dir, hosts, '```sh {sh on=nodes id=connect}\ntrue\n```\n\n```sh {sh on=nodes id=nap}\nsleep 1\n```\n');
+    fleet.writeInventory(path.join(dir, 'hosts.yaml'));
+    const run = (parallel: string) => {
+      execFileSync(
+        process.execPath,
+        [lab, 'run', 'chapter-1', '--restart', '--inventory', 'hosts.yaml', '--parallel', parallel, '--report', 'r.json'],
+        { cwd: dir, stdio: 'ignore' },
+      );
+      return JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8')).steps as { id: string; durationMs: number }[];
+    };
+    const durations = (steps: { id: string; durationMs: number }[], id: string) =>
+      steps.filter((step) => step.id === id).map((step) => step.durationMs);
+    const result = compareValues({
+      'opening 6 connections at once (first step)': () => Math.max(...durations(run('0'), 'connect')),
+      // Hosts run at once, so the step's wall time is its slowest host's.
+      'sleep 1 on 6 hosts at once (step wall time)': () => Math.max(...durations(run('0'), 'nap')),
+      'one host after another (--parallel 1)': () => durations(run('1'), 'nap').reduce((sum, ms) => sum + ms, 0),
+    });
+    const wall = result['sleep 1 on 6 hosts at once (step wall time)']!;
+    return report(
+      `Fan-out (as ${SSH_USER})`,
+      result,
+      `${(wall / 1000).toFixed(2)} s at once (goal: at most 1.3 s) against ${(result['one host after another (--parallel 1)']! / 1000).toFixed(2)} s`,
+    );
+  } finally {
+    fleet.stopAll();
+  }
+}
+
+function benchPreflight(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-preflight-'));
+  writeHostsBook(dir, ['node-0'], '```sh {sh on=node-0}\ntrue\n```\n');
+  const config = mkdtempSync(path.join(tmpdir(), 'lab-bench-gcloud-'));
+  const result = compare({
+    'lab run chapter-1, gcloud without credentials (exit 3)': () => {
+      const run = spawnSync(process.execPath, [lab, 'run', 'chapter-1'], {
+        cwd: dir,
+        env: { ...process.env, CLOUDSDK_CONFIG: config },
+        stdio: 'ignore',
+      });
+      if (run.status !== 3) throw new Error(`expected exit 3, got ${run.status}`);
+    },
+  });
+  return report(
+    'GCE preflight',
+    result,
+    `${result['lab run chapter-1, gcloud without credentials (exit 3)']!.toFixed(0)} ms (goal: under 2000 ms)`,
+  );
+}
+
+/** Like compare, for contenders that measure themselves (the time a step took inside a run). */
+function compareValues(contenders: Record<string, () => number>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
+    for (const [name, run] of Object.entries(contenders)) samples[name]!.push(run());
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
 const only = process.argv[2];
-const benches: Record<string, () => string> = { steps: benchSteps, plan: benchDryRun };
+const canRunSsh = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
+const benches: Record<string, () => string | Promise<string>> = {
+  steps: benchSteps,
+  plan: benchDryRun,
+  ...(canRunSsh ? { multiplexing: benchMultiplexing, 'fan-out': benchFanOut } : {}),
+  ...(existsSync('/usr/bin/gcloud') || process.env.PATH?.split(':').some((dir) => existsSync(path.join(dir, 'gcloud')))
+    ? { preflight: benchPreflight }
+    : {}),
+};
+if (!canRunSsh) console.log('multiplexing and fan-out: skipped, they need root and /usr/sbin/sshd (apt-get install openssh-server)\n');
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;
-  console.log(`${bench()}\n`);
+  console.log(`${await bench()}\n`);
 }

@@ -1,0 +1,60 @@
+/**
+ * What goes to a remote bash on stdin, and how to read what comes back. Shared by the OpenSSH
+ * and gcloud transports.
+ *
+ * The remote side prints a start marker before anything else, runs the step in a subshell of its
+ * own process group with stdin from /dev/null (so no command in the step can eat the rest of the
+ * script), and prints the step's exit status in an end marker. Meanwhile a watchdog reads stdin,
+ * which the runner keeps open: when the runner goes away (Ctrl-C, a crash, a lost connection) it
+ * reads end-of-file and stops the step's whole process group, so nothing is left running.
+ *
+ * Job control is on only while the two are started (each gets a process group of its own), so
+ * bash prints no job notices into the step's output.
+ *
+ * An ssh exit status of 255 without the start marker is a connection that failed before the step
+ * began (safe to retry); with the start marker but no end marker, the connection was lost during
+ * the step; with the end marker, the status is the step's own, 255 included.
+ */
+import { exportLine } from '../shell-quote.js';
+
+const START = '\0LAB-START\0';
+const EXIT = /\0LAB-EXIT (\d+)\0/;
+
+/** The remote command: bash reading the script from stdin, under sudo when the step needs root. */
+export function remoteCommand(root: boolean): string {
+  // Not `bash -se`: errexit would end the outer script before it reports the step's status.
+  return root ? 'sudo -n bash -s' : 'bash -s';
+}
+
+/** The exports and the step's own first line share line 1, so bash's `line N` is the book's. */
+export function wrapRemoteScript(script: string, env: Record<string, string>): string {
+  return (
+    `printf '\\0LAB-START\\0' >&2; set -m; ( ${exportLine(env)}${script}` +
+    `) </dev/null & __lab_pid=$!; ` +
+    `{ IFS= read -r __lab_line; kill -TERM -- "-$__lab_pid"; sleep 2; kill -KILL -- "-$__lab_pid"; } >/dev/null 2>&1 & __lab_watch=$!; set +m; ` +
+    `wait "$__lab_pid"; __lab_rc=$?; kill "$__lab_watch" 2>/dev/null; ` +
+    `printf '\\0LAB-EXIT %s\\0' "$__lab_rc" >&2; exit "$__lab_rc"\n`
+  );
+}
+
+export interface RemoteOutcome {
+  /** The step's exit status, or the transport's when the step never reported one. */
+  exitCode: number;
+  stderr: string;
+  /** The remote side began the step. */
+  started: boolean;
+  /** The remote side reported the step's exit status. */
+  finished: boolean;
+}
+
+export function readRemoteOutcome(exitCode: number, stderr: string): RemoteOutcome {
+  const started = stderr.includes(START);
+  const exit = EXIT.exec(stderr);
+  const clean = stderr.replace(START, '').replace(EXIT, '');
+  return { exitCode: exit ? Number(exit[1]) : exitCode, stderr: clean, started, finished: exit !== null };
+}
+
+/** Drops the markers from streamed stderr, so --verbose shows only what the step printed. */
+export function stripMarkers(text: string): string {
+  return text.replace(START, '').replace(/\0LAB-EXIT \d+\0/, '');
+}

@@ -1,0 +1,174 @@
+/**
+ * Steps on hosts through the real CLI: OpenSSH servers on loopback addresses stand in for the
+ * instances, reached through a hosts file (`--inventory`).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWorkspace, type Workspace } from '../helpers/lab.js';
+import { startSshHosts, type SshHosts } from '../helpers/ssh-hosts.js';
+
+const HOSTS = ['controller-0', 'worker-0', 'worker-1'];
+const TOKEN = 'abcdef.0123456789abcdef';
+let fleet: SshHosts;
+
+beforeAll(async () => {
+  fleet = await startSshHosts(HOSTS);
+});
+afterAll(() => fleet?.stopAll());
+
+function fleetWorkspace(overrides?: Parameters<SshHosts['writeInventory']>[1]): Workspace {
+  const workspace = createWorkspace('fleet');
+  fleet.writeInventory(path.join(workspace.dir, 'hosts.yaml'), overrides);
+  return workspace;
+}
+
+function running(pattern: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return [];
+  }
+}
+
+async function waitForText(file: string, text: string, count = 1): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if (readFileSync(file, 'utf8').split(text).length - 1 >= count) return;
+    } catch {
+      // not there yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${file} never held ${count} × ${text}`);
+}
+
+describe('steps on hosts', () => {
+  it('runs on single hosts, groups and all, carries captured values across hosts, and writes files over ssh', async () => {
+    const workspace = fleetWorkspace();
+    const result = await workspace.lab(['run', '--all', '--inventory', 'hosts.yaml', '--report', 'report.json', '--report', 'junit.xml']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    // Captured on controller-0, used on both workers.
+    expect(workspace.read('token-127.0.0.3').trim()).toBe(TOKEN);
+    expect(workspace.read('token-127.0.0.4').trim()).toBe(TOKEN);
+    expect(readdirSync(workspace.dir).filter((name) => name.startsWith('token-'))).toHaveLength(2);
+    expect(result.stdout).not.toContain(TOKEN);
+    expect(result.stdout).toContain('✔ as-root id -u [kubeadm on controller-0]');
+
+    const report = JSON.parse(workspace.read('report.json'));
+    const join = report.steps.filter((step: { id: string }) => step.id === 'join');
+    expect(join.map((step: { host: string; status: string }) => `${step.host}:${step.status}`)).toEqual([
+      'worker-0:passed',
+      'worker-1:passed',
+    ]);
+    expect(report.steps.filter((step: { id: string }) => step.id === 'file-arrived')).toHaveLength(2);
+    expect(workspace.read('junit.xml')).toContain(
+      'name="join on worker-1: server=$(echo &quot;$SSH_CONNECTION&quot; | cut -d&apos; &apos; -f3)"',
+    );
+    expect(workspace.read('report.json') + workspace.read('junit.xml')).not.toContain(TOKEN);
+  });
+
+  it('shows each host its own output, prefixed with its name, with --verbose', async () => {
+    const workspace = fleetWorkspace();
+    const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml', '--verbose']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('worker-0 │ worker at 127.0.0.3 joined with ***');
+    expect(result.stdout).toContain('worker-1 │ worker at 127.0.0.4 joined with ***');
+  });
+
+  it('runs a group step on every host at once', async () => {
+    const workspace = fleetWorkspace();
+    const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml', '--report', 'r.json'], { NAP: '1' });
+    const naps = JSON.parse(workspace.read('r.json')).steps.filter((step: { id: string }) => step.id === 'nap');
+    expect(naps.map((step: { host: string; status: string }) => `${step.host}:${step.status}`)).toEqual([
+      'controller-0:passed',
+      'worker-0:passed',
+      'worker-1:passed',
+    ]);
+    // Three one-second naps side by side, not one after another.
+    const seconds = Number(/✔ nap .*\] (\d+\.\d)s/.exec(result.stdout)?.[1]);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThan(2.5);
+  });
+});
+
+describe('faults', () => {
+  it('names an unreachable host, after retrying the connection', async () => {
+    const workspace = fleetWorkspace({ 'worker-1': { address: '127.0.0.9' } });
+    const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('✖ 01-fleet-1 failed on worker-1');
+    expect(result.stdout).toMatch(/worker-1: Could not connect to worker-1: .*127\.0\.0\.9.*Connection refused/);
+    const log = workspace.read('.lab/logs/chapter-1/01-fleet-1.worker-1.log');
+    expect(log).toContain('attempt 1');
+  });
+
+  it('does not mistake a script that exits 255 for a lost connection', async () => {
+    const workspace = fleetWorkspace();
+    workspace.edit('docs/01-fleet.md', 'id -u\n', 'id -u\n(exit 255) || echo "inner 255 is fine"\n');
+    workspace.write(
+      'docs/02-cleanup.md',
+      '# Cleanup\n\n```sh {sh on=worker-0 exit=255}\nexit 255\n```\n\n```sh {sh on=worker-1}\necho before; exit 255\n```\n',
+    );
+    const result = await workspace.lab(['run', '--all', '--inventory', 'hosts.yaml', '--report', 'r.json']);
+    expect(result.exitCode).toBe(1);
+    const steps = JSON.parse(workspace.read('r.json')).steps;
+    expect(steps.find((step: { id: string }) => step.id === '02-cleanup-1')).toMatchObject({
+      status: 'passed',
+      exitCode: 255,
+      attempts: 1,
+    });
+    expect(steps.find((step: { id: string }) => step.id === '02-cleanup-2')).toMatchObject({
+      status: 'failed',
+      exitCode: 255,
+      attempts: 1,
+      failure: { reason: 'exit', message: 'exit status 255' },
+    });
+  });
+
+  it('says which host it lost when sshd dies in the middle of a step, and retries when the block allows', async () => {
+    const workspace = fleetWorkspace();
+    workspace.edit('docs/01-fleet.md', '{sh on=all id=nap}', '{sh on=worker-0 id=nap retries=1}');
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: '3' });
+    await waitForText(path.join(workspace.dir, 'naps'), 'napping on 127.0.0.3');
+    fleet.stop('worker-0');
+    await fleet.start('worker-0');
+    const result = await run;
+    expect(result.stdout).toContain('retrying: attempt 1 on worker-0: The connection to worker-0 was lost during the step.');
+    expect(result.stdout).toMatch(/✔ nap .* after 2 attempts/);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('fails with the host named when a lost step may not be retried', async () => {
+    const workspace = fleetWorkspace();
+    workspace.edit('docs/01-fleet.md', '{sh on=all id=nap}', '{sh on=worker-1 id=nap}');
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: '5' });
+    await waitForText(path.join(workspace.dir, 'naps'), 'napping on 127.0.0.4');
+    fleet.stop('worker-1');
+    const result = await run;
+    await fleet.start('worker-1');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('✖ nap failed on worker-1');
+    expect(result.stdout).toContain('worker-1: The connection to worker-1 was lost during the step.');
+  });
+
+  it('leaves no process behind, here or on the hosts, after Ctrl-C during a fan-out', async () => {
+    const workspace = fleetWorkspace();
+    const nap = `300.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: nap });
+    await waitForText(path.join(workspace.dir, 'naps'), 'napping', 3);
+    await sleep(200);
+    expect(running(`sleep ${nap}`)).toHaveLength(3);
+    run.kill('SIGINT');
+    const result = await run;
+    expect(result.exitCode).toBe(130);
+    expect(result.stdout).toContain('■ nap');
+    // The remote watchdogs stop the steps within their 2 s grace.
+    for (let i = 0; i < 60 && running(`sleep ${nap}`).length > 0; i++) await sleep(100);
+    expect(running(`sleep ${nap}`)).toEqual([]);
+    expect(running(`ssh -F ${workspace.dir}`)).toEqual([]);
+  });
+});
