@@ -2,6 +2,7 @@
 import { formatProblem, BookError } from './book/problems.js';
 import { loadBook } from './book/load-book.js';
 import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
+import { checkCommand } from './commands/check.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
 import { runCommand } from './commands/run.js';
@@ -20,6 +21,7 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
       terminal.out.write(HELP);
       return EXIT.passed;
     }
+    if (args.command === 'check') return await checkCommand(args.book, terminal);
     const book = loadBook(args.book);
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {

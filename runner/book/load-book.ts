@@ -10,25 +10,35 @@ export const BOOK_FILE = 'book.yaml';
 
 /** Loads the book in `dir`; throws BookError listing every problem found. */
 export function loadBook(dir: string): Book {
+  const { book, problems } = readBook(dir);
+  if (!book || problems.length > 0) throw new BookError(problems);
+  return book;
+}
+
+/**
+ * Reads as much of the book as it can: the book (if book.yaml is usable) with every step that
+ * parsed, and every problem found. `lab check` goes on from here; `lab run` refuses any problem.
+ */
+export function readBook(dir: string): { book?: Book; problems: Problem[] } {
   const bookDir = path.resolve(dir);
   const configFile = path.join(bookDir, BOOK_FILE);
   if (!existsSync(configFile)) {
-    throw new BookError([
-      {
-        file: configFile,
-        line: 1,
-        column: 1,
-        message: `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`,
-        rule: 'no-book',
-      },
-    ]);
+    return {
+      problems: [
+        {
+          file: configFile,
+          line: 1,
+          column: 1,
+          message: `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`,
+          rule: 'no-book',
+        },
+      ],
+    };
   }
   const { config, problems } = readBookConfig(readFileSync(configFile, 'utf8'), configFile);
-  if (!config) throw new BookError(problems);
-  const book = buildBook(bookDir, config);
-  const all = [...book.problems, ...findDuplicateIds(book.book), ...findAmbiguousCaptures(book.book)];
-  if (all.length > 0) throw new BookError(all);
-  return book.book;
+  if (!config) return { problems };
+  const built = buildBook(bookDir, config);
+  return { book: built.book, problems: [...built.problems, ...findDuplicateIds(built.book), ...findAmbiguousCaptures(built.book)] };
 }
 
 function buildBook(bookDir: string, config: BookConfig): { book: Book; problems: Problem[] } {

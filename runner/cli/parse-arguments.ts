@@ -1,7 +1,7 @@
 /** The command line: `lab [run] CHAPTER...`, `lab list`, `lab status`, `lab reset`. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-export const COMMANDS = ['run', 'list', 'status', 'reset', 'help'] as const;
+export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Arguments {
@@ -102,6 +102,8 @@ Usage:
   lab run CHAPTER...        run chapters (chapter-3, 3, or the file's name); resumes where it stopped
   lab CHAPTER...            the same as lab run
   lab run --all             every chapter, then the cleanup chapter, even after a failure
+  lab check                 verify the book offline: grammar, variables, shellcheck, gcloud
+                            commands, YAML and kubeadm config, outputs, links, secrets
   lab list                  chapters with their status and step counts
   lab status                what the state holds: variables, failures, what to run next
   lab reset [CHAPTER...]    forget progress (of some chapters, or all of it and the variables)

@@ -8,6 +8,8 @@
  *    step (goal: at least 5x faster).
  * 4. `sleep 1` on 6 hosts at once, versus one after another (goal: at most 1.3 s against 6 s).
  * 5. The GCE preflight on a machine without credentials (goal: exit 3 in under 2 s).
+ * 6. `lab check` over a book the size of the real one (13 chapters, 195 shell blocks), shellcheck
+ *    included, versus running shellcheck once per block (goal: under 3 s).
  *
  * 3 and 4 start OpenSSH servers on loopback addresses (root and openssh-server, as in CI).
  */
@@ -202,6 +204,38 @@ function benchPreflight(): string {
   );
 }
 
+function benchCheck(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-check-'));
+  const commands = [
+    'gcloud compute instances list --filter "name ~ ^${PREFIX}-" --format json',
+    'kubectl get nodes -o wide',
+    'for i in 0 1 2; do echo "controller-${i}"; done',
+    'curl -fsSL "https://pkgs.k8s.io/core:/stable:/v${K8S_MINOR}/deb/Release.key" | head -c 10',
+  ];
+  writeBook(dir, 13, 15, (chapter, step) => commands[(chapter + step) % commands.length]!);
+  writeFileSync(
+    path.join(dir, 'docs/book.yaml'),
+    readFileSync(path.join(dir, 'docs/book.yaml'), 'utf8') + '  PREFIX: bench\n  K8S_MINOR: "1.35"\n',
+  );
+  const blocks = mkdtempSync(path.join(tmpdir(), 'lab-bench-blocks-'));
+  for (let index = 0; index < 195; index++) writeFileSync(path.join(blocks, `b${index}.sh`), `${commands[index % commands.length]}\n`);
+  const result = compare({
+    'lab check (whole book, one shellcheck process)': () => {
+      execFileSync(process.execPath, [lab, 'check'], { cwd: dir, stdio: 'ignore' });
+    },
+    'shellcheck once per block (195 processes)': () => {
+      execFileSync(
+        'bash',
+        ['-c', `for f in ${blocks}/*.sh; do shellcheck --shell=bash --severity=warning "$f" > /dev/null || true; done`],
+        { stdio: 'ignore' },
+      );
+    },
+  });
+  const check = result['lab check (whole book, one shellcheck process)']!;
+  const ratio = result['shellcheck once per block (195 processes)']! / check;
+  return report('lab check', result, `${check.toFixed(0)} ms (goal: under 3000 ms), ${ratio.toFixed(1)}x faster than shellcheck per block`);
+}
+
 /** Like compare, for contenders that measure themselves (the time a step took inside a run). */
 function compareValues(contenders: Record<string, () => number>): Record<string, number> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
@@ -217,6 +251,7 @@ const benches: Record<string, () => string | Promise<string>> = {
   steps: benchSteps,
   plan: benchDryRun,
   ...(canRunSsh ? { multiplexing: benchMultiplexing, 'fan-out': benchFanOut } : {}),
+  ...(existsSync('/usr/bin/shellcheck') ? { check: benchCheck } : {}),
   ...(existsSync('/usr/bin/gcloud') || process.env.PATH?.split(':').some((dir) => existsSync(path.join(dir, 'gcloud')))
     ? { preflight: benchPreflight }
     : {}),

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkGcloudArgs, loadGcloudTree } from '../../runner/checks/gcloud-commands.js';
+import { checkGcloudArgs, loadGcloudTree } from '../../runner/lint/gcloud-tree.js';
 import { createWorkspace, PROJECT_ROOT, type Workspace } from '../helpers/lab.js';
 import { startSshHosts, type SshHosts } from '../helpers/ssh-hosts.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkGcloudArgs, loadGcloudTree, type GcloudTree } from '../../runner/checks/gcloud-commands.js';
+import { checkGcloudArgs, loadGcloudTree, type GcloudTree } from '../../runner/lint/gcloud-tree.js';
 
 /** A slice of the real tree's shape, so these rules hold whatever gcloud is installed. */
 const tree: GcloudTree = {

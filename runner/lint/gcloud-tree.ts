@@ -49,7 +49,10 @@ export interface GcloudProblem {
   message: string;
 }
 
-/** `args` is what follows `gcloud`; returns the words that are no command or flag of it. */
+/**
+ * `args` is what follows `gcloud`; returns the words that are no command or flag of it. A word
+ * holding a NUL stands for text known only when the step runs (`$VAR`): it ends the command path.
+ */
 export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): GcloudProblem[] {
   const problems: GcloudProblem[] = [];
   const names: string[] = [];
@@ -70,6 +73,10 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
       continue;
     }
     if (word.startsWith('-')) continue;
+    if (word.includes('\0')) {
+      if (descending) return problems;
+      continue;
+    }
     const child = descending ? node.commands[word] : undefined;
     if (child) {
       node = child;

@@ -1,0 +1,25 @@
+/** Every `gcloud ...` in a step names a command of the installed gcloud, with flags it accepts. */
+import type { CommandStep } from '../book/types.js';
+import type { Problem } from '../book/problems.js';
+import { checkGcloudArgs, type GcloudTree } from './gcloud-tree.js';
+import { locateInBlock, problemAt } from './locate.js';
+import { commandWords, scanShell } from './scan-shell.js';
+
+export function checkGcloudCommands(steps: CommandStep[], tree: GcloudTree): Problem[] {
+  const problems: Problem[] = [];
+  for (const step of steps) {
+    for (const command of scanShell(step.script).commands) {
+      const words = commandWords(command);
+      if (words[0]?.value !== 'gcloud') continue;
+      // A word with an expansion in it ($VAR, $(...)) keeps a NUL where the unknown text goes.
+      const args = words.slice(1).map((word) => word.value);
+      for (const problem of checkGcloudArgs(tree, args)) {
+        const word = words[Math.min(problem.index + 1, words.length - 1)]!;
+        problems.push(
+          problemAt(locateInBlock(step.position, step.script, word.offset), `${problem.message} (in this gcloud)`, 'gcloud-command'),
+        );
+      }
+    }
+  }
+  return problems;
+}

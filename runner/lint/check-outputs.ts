@@ -1,0 +1,44 @@
+/** Expected output uses `[..]` and `...` as the grammar means them, and says something. */
+import type { CommandStep } from '../book/types.js';
+import type { Problem } from '../book/problems.js';
+import { ANY_LINES } from '../checks/match-output.js';
+import { problemAt } from './locate.js';
+
+const ALMOST_ANY_TEXT = /\[(?:\.|\.\.\.+| \.\. ?|\. \.)\]/;
+
+export function checkOutputs(steps: CommandStep[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const step of steps) {
+    if (!step.expected) continue;
+    const { text, position } = step.expected;
+    const lines = text.split('\n');
+    lines.forEach((line, index) => {
+      const at = { file: position.file, line: position.line + 1 + index, column: 1 };
+      if (line !== ANY_LINES && line.trim() === ANY_LINES) {
+        problems.push(
+          problemAt(at, '`...` stands for any lines only alone on its line, with nothing around it; remove the blanks', 'output-ellipsis'),
+        );
+      }
+      const almost = ALMOST_ANY_TEXT.exec(line);
+      if (almost) {
+        problems.push(
+          problemAt(
+            { ...at, column: almost.index + 1 },
+            `\`${almost[0]}\` is no wildcard; \`[..]\` stands for any text within a line`,
+            'output-wildcard',
+          ),
+        );
+      }
+    });
+    if (lines.every((line) => line.trim() === '' || line === ANY_LINES)) {
+      problems.push(
+        problemAt(
+          position,
+          'This output block matches any output; write what the step should print (with [..] where it varies)',
+          'output-vacuous',
+        ),
+      );
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,58 @@
+/** `lab check` through the real CLI: one finding per planted defect, none on clean books. */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
+
+describe('lab check', () => {
+  it('finds exactly one problem per planted defect, at its line, and exits 2', async () => {
+    const workspace = createWorkspace('defects');
+    const result = await workspace.lab(['check']);
+    expect(result.exitCode).toBe(2);
+    const findings = result.stdout.split('\n');
+    const expected = [
+      'docs/01-setup.md:3:74: The link to 04-missing.md leads nowhere',
+      'docs/01-setup.md:5:8: Unknown kind or flag `shel`; kinds are ',
+      'docs/01-setup.md:11:13: `$UNDEFINED_THING` is not defined befor',
+      'docs/01-setup.md:15:69: `gcloud compute networks create` has no',
+      'docs/01-setup.md:19:4: Quote this to prevent word splitting. (',
+      'docs/01-setup.md:25:15: Not valid YAML: Flow sequence in block c',
+      'docs/02-cluster.md:5:1: This step captures JOIN_TOKEN, a secret ',
+      'docs/02-cluster.md:10:1: This step handles a secret; `set -x` wo',
+      'docs/02-cluster.md:18:1: This ConfigMap has no metadata.name',
+      'docs/02-cluster.md:30:1: `...` stands for any lines only alone o',
+      'docs/99-draft.md:1:1: 99-draft.md is not in book.yaml; list it',
+      'snippets/kubeadm/cluster.yaml:8:5: apiServer.extraArgs is a list of {name, ',
+    ];
+    expect(findings).toHaveLength(expected.length);
+    findings.forEach((finding, index) =>
+      expect(finding.startsWith(expected[index]!), `${finding}\n  should start with\n${expected[index]}`).toBe(true),
+    );
+    expect(result.stderr).toContain('lab check: 12 problems in 4 files.');
+  });
+
+  it.each(['workstation', 'fleet', 'interrupt'])('finds nothing in the clean %s fixture', async (fixture) => {
+    const result = await createWorkspace(fixture).lab(['check']);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^lab check: no problems in \d+ chapters and \d+ steps\.$/);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('finds nothing in the book itself', async () => {
+    const workspace = createWorkspace('workstation');
+    const result = await workspace.lab(['check', '--book', path.join(PROJECT_ROOT, 'docs')]);
+    expect(result.stdout).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('says out loud which parts it skipped when a tool is missing', async () => {
+    const workspace = createWorkspace('defects');
+    const result = await workspace.lab(['check'], { PATH: '/nonexistent' });
+    expect(result.stderr).toContain('lab check: skipped: gcloud commands were not checked: gcloud is not installed');
+    expect(result.stderr).toContain(
+      'lab check: skipped: shell blocks were not checked by shellcheck: it is not installed (apt-get install shellcheck)',
+    );
+    expect(result.stdout).not.toContain('shellcheck SC');
+    expect(result.stdout).not.toContain('has no flag');
+    expect(result.exitCode).toBe(2);
+  });
+});
