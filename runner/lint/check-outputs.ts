@@ -30,7 +30,8 @@ export function checkOutputs(steps: CommandStep[]): Problem[] {
         );
       }
     });
-    if (lines.every((line) => line.trim() === '' || line === ANY_LINES)) {
+    // An empty block means "prints nothing"; one that is all `...` accepts anything.
+    if (lines.includes(ANY_LINES) && lines.every((line) => line.trim() === '' || line === ANY_LINES)) {
       problems.push(
         problemAt(
           position,

@@ -74,7 +74,9 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
     }
     if (word.startsWith('-')) continue;
     if (word.includes('\0')) {
-      if (descending) return problems;
+      // Unknown text where a command group expects a command name: nothing more can be checked.
+      if (descending && Object.keys(node.commands).length > 0) return problems;
+      descending = false;
       continue;
     }
     const child = descending ? node.commands[word] : undefined;

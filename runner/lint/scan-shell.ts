@@ -132,7 +132,8 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
       const inner = text.slice(i + 1, stop - 1);
       scanExpansions(inner, base + i + 1, scan);
       current.text += text.slice(i, stop);
-      current.value += inner;
+      // An expansion inside makes the value unknown until the step runs.
+      current.value += /[$`]/.test(inner) ? '\0' : inner.replace(/\\([$`"\\])/g, '$1');
       i = stop;
       continue;
     }

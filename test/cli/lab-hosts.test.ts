@@ -2,10 +2,10 @@
  * Steps on hosts through the real CLI: OpenSSH servers on loopback addresses stand in for the
  * instances, reached through a hosts file (`--inventory`).
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processesMatching } from '../helpers/processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../helpers/lab.js';
 import { startSshHosts, type SshHosts } from '../helpers/ssh-hosts.js';
@@ -23,14 +23,6 @@ function fleetWorkspace(overrides?: Parameters<SshHosts['writeInventory']>[1]): 
   const workspace = createWorkspace('fleet');
   fleet.writeInventory(path.join(workspace.dir, 'hosts.yaml'), overrides);
   return workspace;
-}
-
-function running(pattern: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n');
-  } catch {
-    return [];
-  }
 }
 
 async function waitForText(file: string, text: string, count = 1): Promise<void> {
@@ -161,14 +153,14 @@ describe('faults', () => {
     const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: nap });
     await waitForText(path.join(workspace.dir, 'naps'), 'napping', 3);
     await sleep(200);
-    expect(running(`sleep ${nap}`)).toHaveLength(3);
+    expect(processesMatching(`sleep ${nap}`)).toHaveLength(3);
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode).toBe(130);
     expect(result.stdout).toContain('■ nap');
     // The remote watchdogs stop the steps within their 2 s grace.
-    for (let i = 0; i < 60 && running(`sleep ${nap}`).length > 0; i++) await sleep(100);
-    expect(running(`sleep ${nap}`)).toEqual([]);
-    expect(running(`ssh -F ${workspace.dir}`)).toEqual([]);
+    for (let i = 0; i < 60 && processesMatching(`sleep ${nap}`).length > 0; i++) await sleep(100);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`ssh -F ${workspace.dir}`)).toEqual([]);
   });
 });

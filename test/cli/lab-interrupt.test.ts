@@ -1,20 +1,12 @@
 /** Ctrl-C, CI cancellation and timeouts: the whole process tree stops, state is kept, runs resume. */
-import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { processesMatching } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../helpers/lab.js';
 
 /** A sleep length no other process on the machine uses, so pgrep finds only ours. */
 function uniqueNap(): string {
   return `300.${process.pid}${Math.floor(Math.random() * 1e6)}`;
-}
-
-function processesRunning(pattern: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n');
-  } catch {
-    return [];
-  }
 }
 
 async function waitFor(workspace: Workspace, file: string, text: string): Promise<void> {
@@ -35,13 +27,13 @@ describe('Ctrl-C', () => {
     const nap = uniqueNap();
     const run = workspace.start(['run', 'chapter-1'], { NAP: nap });
     await waitFor(workspace, '.lab/work/progress.txt', 'napping');
-    expect(processesRunning(`sleep ${nap}`)).toHaveLength(1);
+    expect(processesMatching(`sleep ${nap}`)).toHaveLength(1);
     run.kill('SIGINT');
     const result = await run;
     expect(result.exitCode).toBe(130);
     expect(result.stdout).toContain('■ nap');
     expect(result.stdout).toMatch(/■ Interrupted at nap \(docs\/01-long\.md:7\) after .*State saved\. Resume with `lab run chapter-1`\./);
-    expect(processesRunning(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
     const state = JSON.parse(workspace.read('.lab/state.json'));
     expect(Object.keys(state.steps)).toEqual(['before']);
 
@@ -61,7 +53,7 @@ describe('Ctrl-C', () => {
     expect(result.exitCode).toBe(130);
     expect(result.stdout).toContain('Interrupted: running the cleanup chapter so nothing is left behind (press Ctrl-C again to skip it).');
     expect(workspace.read('.lab/work/progress.txt')).toBe('before\nnapping\ncleaned\n');
-    expect(processesRunning(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
   });
 
   it('treats SIGTERM from a CI runner the same way, exiting 143', async () => {
@@ -73,7 +65,7 @@ describe('Ctrl-C', () => {
     const result = await run;
     expect(result.exitCode).toBe(143);
     expect(workspace.read('.lab/work/progress.txt')).toContain('cleaned');
-    expect(processesRunning(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
   });
 });
 
@@ -85,7 +77,7 @@ describe('timeout=', () => {
     const result = await workspace.lab(['run', 'chapter-1'], { NAP: nap });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('workstation: timed out after 1s and was stopped');
-    expect(processesRunning(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
   });
 });
 

@@ -1,14 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { processesMatching } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
 import { spawnTree } from '../../runner/execute/spawn-tree.js';
-
-const running = (pattern: string) => {
-  try {
-    return execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-};
 
 describe('spawnTree', () => {
   it('gathers stdout and stderr and the exit status', async () => {
@@ -24,7 +16,7 @@ describe('spawnTree', () => {
     const marker = `sleep 123.${process.pid}1`;
     const result = await spawnTree('bash', ['-c', `bash -c "${marker}" & wait`], { timeoutMs: 300 });
     expect(result.timedOut).toBe(true);
-    expect(running(marker)).toBe('');
+    expect(processesMatching(marker)).toEqual([]);
   });
 
   it('stops the whole process group when aborted', async () => {
@@ -33,7 +25,7 @@ describe('spawnTree', () => {
     setTimeout(() => controller.abort(), 200);
     const result = await spawnTree('bash', ['-c', `${marker}`], { signal: controller.signal });
     expect(result.interrupted).toBe(true);
-    expect(running(marker)).toBe('');
+    expect(processesMatching(marker)).toEqual([]);
   });
 
   it('does not wait for a background process that keeps stdout open', async () => {
@@ -42,7 +34,7 @@ describe('spawnTree', () => {
     const result = await spawnTree('bash', ['-c', `${marker} & echo started`]);
     expect(result.stdout).toBe('started\n');
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(running(marker)).toBe('');
+    expect(processesMatching(marker)).toEqual([]);
   });
 
   it('reports a command that cannot start', async () => {

@@ -64,3 +64,10 @@ describe('loadGcloudTree', () => {
     expect(checkGcloudArgs(real, ['compute', 'ssh', 'vm', '--zone', 'z', '--project', 'p', '--quiet', '--command', 'bash -s'])).toEqual([]);
   });
 });
+
+describe('checkGcloudArgs with words known only at run time', () => {
+  it('stops at an unknown word where a group expects a command, and reads one after a command as a value', () => {
+    expect(checkGcloudArgs(tree, ['compute', '\0', '--anything'])).toEqual([]);
+    expect(checkGcloudArgs(tree, ['compute', 'ssh', '\0-vm', '--nope'])).toEqual([{ index: 3, message: '`gcloud compute ssh` has no flag --nope' }]);
+  });
+});

@@ -57,3 +57,10 @@ describe('scanShell: commands', () => {
     expect(commandWords(command!)[0]!.value).toBe('gcloud');
   });
 });
+
+describe('scanShell: word values', () => {
+  it('marks a quoted word with an expansion as unknown, and unquotes plain ones', () => {
+    const [command] = scanShell('gcloud compute "${kind}" list "plain \\"q\\""').commands;
+    expect(command!.map((word) => word.value)).toEqual(['gcloud', 'compute', '\0', 'list', 'plain "q"']);
+  });
+});

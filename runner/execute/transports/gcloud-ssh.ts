@@ -4,12 +4,10 @@
  * every step), so it is the fallback, not the default. The first call runs alone: parallel first
  * calls race to create the key and to write it into project metadata.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Inventory } from '../inventories/inventory.js';
-import { spawnTree } from '../spawn-tree.js';
-import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
+import type { ScriptRequest, Transport } from '../transport.js';
 import { DEFAULT_RETRY_DELAYS_MS } from './openssh.js';
-import { readRemoteOutcome, remoteCommand, stripMarkers, wrapRemoteScript } from './remote-script.js';
+import { remoteCommand, runRemoteScript, retryUntilStarted, type RemoteAttempt } from './remote-script.js';
 
 export interface GcloudSshOptions {
   inventory: Inventory;
@@ -38,51 +36,24 @@ export function gcloudSshArgs(name: string, zone: string, project: string, root:
 
 export function createGcloudSshTransport(options: GcloudSshOptions): Transport {
   let first: Promise<unknown> | undefined;
-  const runOnce = async (request: ScriptRequest): Promise<ScriptResult & { started: boolean }> => {
+  const attempt = async (request: ScriptRequest): Promise<RemoteAttempt> => {
     const address = await options.inventory.resolve(request.host);
     if (!address.instance) throw new Error(`${request.host} is not a GCE instance; --ssh gcloud works with the gce inventory only`);
     const { name, zone, project } = address.instance;
-    const result = await spawnTree('gcloud', gcloudSshArgs(name, zone, project, request.root, options.iap), {
-      input: wrapRemoteScript(request.script, request.env),
-      keepStdinOpen: true,
-      timeoutMs: request.timeoutMs,
-      signal: request.signal,
-      ...(request.onOutput
-        ? {
-            onOutput: (stream: 'stdout' | 'stderr', text: string) =>
-              request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text) : text),
-          }
-        : {}),
-    });
-    const outcome = readRemoteOutcome(result.exitCode, result.stderr);
-    const lost = !outcome.finished && result.exitCode === 255 && !result.timedOut && !result.interrupted;
-    const gcloudFailed = !outcome.started && outcome.stderr.includes(GCLOUD_ERROR);
-    return {
-      exitCode: outcome.exitCode,
-      stdout: result.stdout,
-      stderr: gcloudFailed ? `gcloud could not reach ${request.host} (instance ${name}):\n${outcome.stderr}` : outcome.stderr,
-      timedOut: result.timedOut,
-      interrupted: result.interrupted,
-      connectionLost: lost,
-      started: outcome.started,
-    };
+    const result = await runRemoteScript('gcloud', gcloudSshArgs(name, zone, project, request.root, options.iap), request);
+    if (!result.started && result.stderr.includes(GCLOUD_ERROR)) {
+      return { ...result, stderr: `gcloud could not reach ${request.host} (instance ${name}):\n${result.stderr}` };
+    }
+    return result;
   };
-
   return {
-    async run(request) {
-      const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-      for (let attempt = 0; ; attempt++) {
+    run(request) {
+      return retryUntilStarted(request, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, () => {
         // The very first call goes alone; the rest wait for it, then run side by side.
-        const call = first ? first.then(() => runOnce(request)) : runOnce(request);
+        const call = first ? first.then(() => attempt(request)) : attempt(request);
         first ??= call.catch(() => undefined);
-        const { started, ...result } = await call;
-        if (!result.connectionLost || started || attempt >= delays.length || request.signal.aborted) return result;
-        try {
-          await sleep(delays[attempt]!, undefined, { signal: request.signal });
-        } catch {
-          return { ...result, interrupted: true };
-        }
-      }
+        return call;
+      });
     },
     async close() {},
   };

@@ -7,12 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { InventoryError, type HostAddress, type Inventory } from '../inventories/inventory.js';
-import { spawnTree } from '../spawn-tree.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
-import { readRemoteOutcome, remoteCommand, stripMarkers, wrapRemoteScript } from './remote-script.js';
+import { remoteCommand, retryUntilStarted, runRemoteScript, type RemoteAttempt } from './remote-script.js';
 
 export interface OpenSshOptions {
   inventory: Inventory;
@@ -65,30 +63,23 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
       // A failure here is not reported: the step that needs the host retries and says why.
       if (options.inventory.knownUpFront) for (const host of hosts) ensureMaster(host).catch(() => undefined);
     },
-    async run(request: ScriptRequest): Promise<ScriptResult> {
-      const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-      for (let attempt = 0; ; attempt++) {
+    run(request: ScriptRequest): Promise<ScriptResult> {
+      return retryUntilStarted(request, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, async () => {
         const failure = await ensureMaster(request.host).then(
           () => undefined,
           (error: Error) => error,
         );
         // A host the inventory cannot place is no connection problem: retrying will not help.
         if (failure instanceof InventoryError)
-          return withoutStart({ ...connectionFailure(request.host, failure.message), connectionLost: false, error: failure.message });
-        const result = failure ? connectionFailure(request.host, failure.message) : await runOnce(request, configFile);
-        const retryable = result.connectionLost && !result.started;
-        if (!retryable || attempt >= delays.length || request.signal.aborted) return withoutStart(result);
-        try {
-          await sleep(delays[attempt]!, undefined, { signal: request.signal });
-        } catch {
-          return withoutStart({ ...result, interrupted: true });
-        }
-      }
+          return { ...connectionFailure(request.host, failure.message), connectionLost: false, error: failure.message };
+        if (failure) return connectionFailure(request.host, failure.message);
+        return runRemoteScript('ssh', ['-F', configFile, '-T', request.host, remoteCommand(request.root)], request);
+      });
     },
     async close() {
       await Promise.all(
         [...masters.keys()].map((host) =>
-          spawnTree('ssh', ['-F', configFile, '-O', 'exit', host], { timeoutMs: 5000 }).catch(() => undefined),
+          execa('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', reject: false, timeout: 5000 }),
         ),
       );
       masters.clear();
@@ -97,15 +88,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
   };
 }
 
-interface AttemptResult extends ScriptResult {
-  started: boolean;
-}
-
-function withoutStart({ started: _started, ...result }: AttemptResult): ScriptResult {
-  return result;
-}
-
-function connectionFailure(host: string, message: string): AttemptResult {
+function connectionFailure(host: string, message: string): RemoteAttempt {
   return {
     exitCode: 255,
     stdout: '',
@@ -117,45 +100,15 @@ function connectionFailure(host: string, message: string): AttemptResult {
   };
 }
 
-async function runOnce(request: ScriptRequest, configFile: string): Promise<AttemptResult> {
-  const result = await spawnTree('ssh', ['-F', configFile, '-T', request.host, remoteCommand(request.root)], {
-    input: wrapRemoteScript(request.script, request.env),
-    keepStdinOpen: true,
-    timeoutMs: request.timeoutMs,
-    signal: request.signal,
-    ...(request.onOutput
-      ? {
-          onOutput: (stream: 'stdout' | 'stderr', text: string) =>
-            request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text) : text),
-        }
-      : {}),
-  });
-  const outcome = readRemoteOutcome(result.exitCode, result.stderr);
-  const lost = !outcome.finished && result.exitCode === 255 && !result.timedOut && !result.interrupted;
-  return {
-    exitCode: outcome.exitCode,
-    stdout: result.stdout,
-    stderr: lost
-      ? `${outcome.stderr}${outcome.started ? `The connection to ${request.host} was lost during the step.` : `Could not connect to ${request.host}.`}\n`
-      : outcome.stderr,
-    timedOut: result.timedOut,
-    interrupted: result.interrupted,
-    connectionLost: lost,
-    started: outcome.started,
-  };
-}
-
 async function startMaster(host: string, configFile: string, logFile: string): Promise<void> {
   rmSync(logFile, { force: true });
-  // -f: go to the background once connected; -E: errors to a file, since a backgrounded master
-  // would keep a stderr pipe open.
-  const result = await spawnTree(
-    'ssh',
-    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', '-E', logFile, host],
-    {
-      timeoutMs: 60_000,
-    },
-  );
+  // -f: go to the background once connected. No pipes at all (errors go to -E's file): the
+  // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
+  const result = await execa('ssh', ['-F', configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', '-E', logFile, host], {
+    stdio: 'ignore',
+    reject: false,
+    timeout: 60_000,
+  });
   if (result.exitCode !== 0) {
     let log = '';
     try {
@@ -163,7 +116,7 @@ async function startMaster(host: string, configFile: string, logFile: string): P
     } catch {
       // No log: the message below is all there is.
     }
-    throw new Error(log || `ssh exited with status ${result.exitCode}`);
+    throw new Error(log || `ssh exited with status ${result.exitCode ?? result.signal}`);
   }
 }
 

@@ -15,7 +15,10 @@
  * began (safe to retry); with the start marker but no end marker, the connection was lost during
  * the step; with the end marker, the status is the step's own, 255 included.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { exportLine } from '../shell-quote.js';
+import { spawnTree } from '../spawn-tree.js';
+import type { ScriptRequest, ScriptResult } from '../transport.js';
 
 const START = '\0LAB-START\0';
 const EXIT = /\0LAB-EXIT (\d+)\0/;
@@ -57,4 +60,57 @@ export function readRemoteOutcome(exitCode: number, stderr: string): RemoteOutco
 /** Drops the markers from streamed stderr, so --verbose shows only what the step printed. */
 export function stripMarkers(text: string): string {
   return text.replace(START, '').replace(/\0LAB-EXIT \d+\0/, '');
+}
+
+/** One try at running a step remotely; `started` says whether the remote side began it. */
+export interface RemoteAttempt extends ScriptResult {
+  started: boolean;
+}
+
+/** Runs `command args` (ssh, or gcloud compute ssh) with the wrapped script on stdin. */
+export async function runRemoteScript(command: string, args: readonly string[], request: ScriptRequest): Promise<RemoteAttempt> {
+  const result = await spawnTree(command, args, {
+    input: wrapRemoteScript(request.script, request.env),
+    keepStdinOpen: true,
+    timeoutMs: request.timeoutMs,
+    signal: request.signal,
+    ...(request.onOutput
+      ? {
+          onOutput: (stream: 'stdout' | 'stderr', text: string) =>
+            request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text) : text),
+        }
+      : {}),
+  });
+  const outcome = readRemoteOutcome(result.exitCode, result.stderr);
+  const lost = !outcome.finished && result.exitCode === 255 && !result.timedOut && !result.interrupted;
+  const why = outcome.started ? `The connection to ${request.host} was lost during the step.` : `Could not connect to ${request.host}.`;
+  return {
+    exitCode: outcome.exitCode,
+    stdout: result.stdout,
+    stderr: lost ? `${outcome.stderr}${why}\n` : outcome.stderr,
+    timedOut: result.timedOut,
+    interrupted: result.interrupted,
+    connectionLost: lost,
+    started: outcome.started,
+  };
+}
+
+/**
+ * Tries again, after each of `delaysMs`, while the connection fails before the step starts:
+ * nothing ran, so nothing runs twice. A connection lost during the step is the step's failure.
+ */
+export async function retryUntilStarted(
+  request: ScriptRequest,
+  delaysMs: readonly number[],
+  attempt: () => Promise<RemoteAttempt>,
+): Promise<ScriptResult> {
+  for (let index = 0; ; index++) {
+    const { started, ...result } = await attempt();
+    if (!result.connectionLost || started || index >= delaysMs.length || request.signal.aborted) return result;
+    try {
+      await sleep(delaysMs[index]!, undefined, { signal: request.signal });
+    } catch {
+      return { ...result, interrupted: true };
+    }
+  }
 }
