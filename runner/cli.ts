@@ -3,6 +3,7 @@ import { formatProblem, BookError } from './book/problems.js';
 import { loadBook } from './book/load-book.js';
 import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
 import { checkCommand } from './commands/check.js';
+import { janitorCommand } from './commands/janitor.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
 import { runCommand } from './commands/run.js';
@@ -33,6 +34,8 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
         return resetCommand(args.chapters, book, store, terminal);
       case 'run':
         return await runCommand(args, book, store, terminal);
+      case 'janitor':
+        return await janitorCommand(args, book, store, terminal);
     }
   } catch (error) {
     return reportError(error, terminal);

@@ -46,6 +46,17 @@ export const bookConfigSchema = z.strictObject({
     ),
     {},
   ),
+  /** Commands that show what went wrong, run after a failure and before the cleanup chapter. */
+  diagnostics: z._default(
+    z.array(
+      z.strictObject({
+        title: z.string().check(z.minLength(1, 'give the diagnostic a title')),
+        run: z.string().check(z.minLength(1, 'give the command to run')),
+        on: z.optional(z.string()),
+      }),
+    ),
+    [],
+  ),
   /** Which variables hold the GCE project, zone and instance-name prefix, for the gce inventory. */
   gce: z._default(
     z.strictObject({
@@ -102,7 +113,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   // A bad key in hosts: or vars: carries the key's own problem inside.
   if (issue.code === 'invalid_key') return issue.issues[0]?.message ?? issue.message;
   if (issue.code === 'unrecognized_keys') {
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `\`${key}\``).join(', ')}; known keys are title, repository, chapters, cleanup, appendices, hosts, gce, vars`;
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `\`${key}\``).join(', ')}; known keys are title, repository, chapters, cleanup, appendices, hosts, diagnostics, gce, vars`;
   }
   return issue.message;
 }

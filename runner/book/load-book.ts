@@ -119,9 +119,29 @@ function buildBook(bookDir: string, config: BookConfig): { book: Book; problems:
         : { name, default: value.default, secret: value.secret ?? false, ...(value.description ? { description: value.description } : {}) },
     ),
     gce: config.gce,
+    diagnostics: config.diagnostics.map((diagnostic) => ({
+      title: diagnostic.title,
+      script: diagnostic.run,
+      target: diagnostic.on ? diagnostic.on.split(',').map((name) => name.trim()) : [WORKSTATION],
+    })),
     ...(cleanup ? { cleanup } : {}),
     ...(config.repository ? { repository: config.repository } : {}),
   };
+  config.diagnostics.forEach((diagnostic, index) => {
+    const unknown = (diagnostic.on ?? WORKSTATION)
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => !targets.has(name));
+    if (unknown.length > 0) {
+      problems.push({
+        file: configFile,
+        line: findLine(readFileSync(configFile, 'utf8'), diagnostic.title),
+        column: 1,
+        message: `diagnostics[${index}] runs on ${unknown.join(', ')}, which is no host or group of the book`,
+        rule: 'unknown-host',
+      });
+    }
+  });
   return { book, problems };
 }
 

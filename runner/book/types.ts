@@ -122,8 +122,17 @@ export interface Book {
   cleanup?: string;
   /** Where the book's source lives, for edit links. */
   repository?: string;
+  /** Run after a failure, before the cleanup chapter; their output goes into the report. */
+  diagnostics: Diagnostic[];
   /** The variables that hold the GCE project, zone and instance-name prefix. */
   gce: { project: string; zone: string; prefix: string };
+}
+
+/** A command that shows the state of things when a run has failed (chainsaw's `catch`). */
+export interface Diagnostic {
+  title: string;
+  script: string;
+  target: Target;
 }
 
 export const WORKSTATION = 'workstation';

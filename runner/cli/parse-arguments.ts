@@ -1,7 +1,8 @@
 /** The command line: `lab [run] CHAPTER...`, `lab list`, `lab status`, `lab reset`. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDuration } from '../parse/block-grammar.js';
 
-export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'help'] as const;
+export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Arguments {
@@ -21,6 +22,12 @@ export interface Arguments {
   inventory?: string;
   ssh: 'openssh' | 'gcloud';
   iap: boolean;
+  /** janitor: what counts as left over. */
+  olderThanMs: number;
+  /** janitor: delete instead of listing. */
+  yes: boolean;
+  /** janitor: the name prefix, when not the book's. */
+  prefix?: string;
 }
 
 export class UsageError extends Error {
@@ -42,6 +49,9 @@ const OPTIONS = {
   inventory: { type: 'string' },
   ssh: { type: 'string', default: 'openssh' },
   'tunnel-through-iap': { type: 'boolean', default: false },
+  'older-than': { type: 'string', default: '3h' },
+  yes: { type: 'boolean', default: false },
+  prefix: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -70,6 +80,8 @@ export function parseArguments(argv: readonly string[]): Arguments {
       throw new UsageError(`--report ${report}: name a .json file (the run report) or an .xml file (JUnit)`);
     }
   }
+  const olderThanMs = parseDuration(values['older-than']);
+  if (olderThanMs === undefined) throw new UsageError(`--older-than takes a duration such as 3h or 90m, not \`${values['older-than']}\``);
   if (command === 'run' && !values.all && chapters.length === 0) {
     throw new UsageError('Name the chapter to run (`lab run chapter-3`) or pass --all; `lab list` shows the chapters');
   }
@@ -93,6 +105,9 @@ export function parseArguments(argv: readonly string[]): Arguments {
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ssh: values.ssh,
     iap: values['tunnel-through-iap'],
+    olderThanMs,
+    yes: values.yes,
+    ...(values.prefix ? { prefix: values.prefix } : {}),
   };
 }
 
@@ -107,6 +122,8 @@ Usage:
   lab list                  chapters with their status and step counts
   lab status                what the state holds: variables, failures, what to run next
   lab reset [CHAPTER...]    forget progress (of some chapters, or all of it and the variables)
+  lab janitor [--yes]       list (or, with --yes, delete) the lab's resources older than
+                            --older-than (default 3h), in dependency order
 
 Options:
   --book DIR                the book's folder, holding book.yaml (default: docs)

@@ -41,9 +41,18 @@ export interface ChapterResult {
   durationMs: number;
 }
 
+/** What one of the book's diagnostics printed on one host after a failure (masked). */
+export interface DiagnosticResult {
+  title: string;
+  host: string;
+  exitCode: number;
+  output: string;
+}
+
 export interface RunResult {
   status: 'passed' | 'failed' | 'interrupted';
   chapters: ChapterResult[];
+  diagnostics: DiagnosticResult[];
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -59,6 +68,8 @@ export interface RunObserver {
   attemptFailed?(step: Step, host: string, attempt: number, failure: Failure, willRetry: boolean): void;
   stepEnd?(result: StepResult): void;
   chapterEnd?(result: ChapterResult): void;
+  /** The results of one diagnostic, on each of its hosts. */
+  diagnostic?(results: DiagnosticResult[]): void;
   /** Something the run wants the reader to know, such as a cleanup starting after a failure. */
   notice?(message: string): void;
 }

@@ -14,6 +14,8 @@ import { buildStepScript, MissingVariableError } from './build-script.js';
 import { combineStatuses, type ChapterResult, type HostResult, type RunObserver, type RunResult, type StepResult } from './results.js';
 import { runStepOnHost, type HostRunOutcome } from './run-step.js';
 import type { Transport } from './transport.js';
+import { mapLimited } from './map-limited.js';
+import { collectDiagnostics } from './collect-diagnostics.js';
 import { applyExportedEnv, assignVariable, maskFor, saveVariables, type Variables } from './variables.js';
 
 export interface RunContext {
@@ -78,6 +80,9 @@ async function runChapters(plan: Plan, context: Running): Promise<RunResult> {
       ? 'failed'
       : 'passed';
 
+  // Before the cleanup chapter tears it down, record what the failure looks like.
+  const diagnostics = status === 'failed' && context.book.diagnostics.length > 0 ? await runDiagnostics(context) : [];
+
   if (plan.cleanup && !context.cleanupSignal.aborted) {
     if (status !== 'passed') {
       context.observer.notice?.(
@@ -97,10 +102,16 @@ async function runChapters(plan: Plan, context: Running): Promise<RunResult> {
   return {
     status,
     chapters,
+    diagnostics,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+async function runDiagnostics(context: Running) {
+  context.observer.notice?.('A step failed: collecting diagnostics before anything is cleaned up.');
+  return collectDiagnostics(context, context.cleanupSignal);
 }
 
 async function runChapter(planned: PlannedChapter, context: Running, signal: AbortSignal): Promise<ChapterResult> {
@@ -256,18 +267,4 @@ function pick(values: ReadonlyMap<string, string>, names: readonly string[]): Re
     if (value !== undefined) picked[name] = value;
   }
   return picked;
-}
-
-/** Like Promise.all over `items`, with at most `limit` at once; results keep the items' order. */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

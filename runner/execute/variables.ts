@@ -3,7 +3,7 @@
  * value a step captured or exported (kept in the state, so they survive into later runs).
  */
 import type { Book } from '../book/types.js';
-import { createMask, type Mask } from '../report/mask-secrets.js';
+import { announceSecrets, createMask, type Mask } from '../report/mask-secrets.js';
 
 export interface Variables {
   values: Map<string, string>;
@@ -77,6 +77,8 @@ export function maskFor(variables: Variables): Mask {
   if (cached?.key === key) return cached.mask;
   const mask = createMask(values);
   masks.set(variables, { key, mask });
+  // Every print goes through here first, so GitHub learns a secret before it can be printed.
+  announceSecrets(values, process.stdout);
   return mask;
 }
 

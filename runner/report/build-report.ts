@@ -47,6 +47,8 @@ export interface RunReport {
   versions: Record<string, string>;
   chapters: ReportChapter[];
   steps: ReportStep[];
+  /** What the book's diagnostics printed after a failure, before the cleanup. */
+  diagnostics: { title: string; host: string; exitCode: number; output: string }[];
 }
 
 export function buildReport(book: Book, result: RunResult, variables: Variables): RunReport {
@@ -71,6 +73,7 @@ export function buildReport(book: Book, result: RunResult, variables: Variables)
       status: chapter.status,
       durationMs: chapter.durationMs,
     })),
+    diagnostics: result.diagnostics,
     steps: result.chapters.flatMap((chapter) =>
       chapter.steps.flatMap((step) =>
         step.hosts.map((host): ReportStep => ({

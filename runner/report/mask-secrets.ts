@@ -7,6 +7,8 @@ export const MASK = '***';
 
 /** kubeadm bootstrap tokens: `[a-z0-9]{6}.[a-z0-9]{16}`. */
 const BOOTSTRAP_TOKEN = /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g;
+/** kubeadm certificate keys: 32 bytes in hex. A `sha256:` pin of the CA is public and stays. */
+const CERTIFICATE_KEY = /(?<!sha256:)\b[0-9a-f]{64}\b/g;
 
 /** Values this short would mask ordinary words; nobody uses them as secrets. */
 const SHORTEST_MASKED = 4;
@@ -21,8 +23,23 @@ export function createMask(secretValues: Iterable<string>): Mask {
   return (text) => {
     let masked = text;
     for (const value of values) masked = masked.split(value).join(MASK);
-    return masked.replace(BOOTSTRAP_TOKEN, MASK);
+    return masked.replace(BOOTSTRAP_TOKEN, MASK).replace(CERTIFICATE_KEY, MASK);
   };
+}
+
+const announced = new Set<string>();
+
+/**
+ * In GitHub Actions, tells the runner to mask each secret (line by line: it masks single lines)
+ * in everything any process prints, before anything can print it.
+ */
+export function announceSecrets(values: Iterable<string>, out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.GITHUB_ACTIONS !== 'true') return;
+  for (const line of [...values].flatMap(splitLines)) {
+    if (line.length < SHORTEST_MASKED || line.includes('\n') || announced.has(line)) continue;
+    announced.add(line);
+    out.write(`::add-mask::${line}\n`);
+  }
 }
 
 /** A multi-line secret (a key) is masked line by line, so a partial print of it is masked too. */

@@ -22,6 +22,9 @@ export interface ProgressOptions {
   mask: () => Mask;
 }
 
+/** Lines of each diagnostic shown in the log; the report has them all. */
+const DIAGNOSTIC_LINES = 40;
+
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function createProgress(options: ProgressOptions): RunObserver & { stop(): void } {
@@ -111,6 +114,15 @@ export function createProgress(options: ProgressOptions): RunObserver & { stop()
             ? paint('yellow', 'interrupted')
             : paint('red', result.status);
       println(`  ${result.chapter.name} ${mark} ${paint('dim', `in ${formatSeconds(result.durationMs)}`)}`);
+    },
+    diagnostic(results) {
+      for (const result of results) {
+        const lines = result.output.trimEnd().split('\n');
+        const shown = lines.slice(-DIAGNOSTIC_LINES);
+        println(`  ${paint('bold', `◆ ${result.title}`)} ${paint('dim', `on ${result.host}, exit status ${result.exitCode}`)}`);
+        if (lines.length > shown.length) println(`    ${paint('dim', `(${lines.length - shown.length} earlier lines in the report)`)}`);
+        println(shown.map((line) => `    ${paint('dim', '│')} ${line}`).join('\n'));
+      }
     },
     notice(message) {
       println(paint('yellow', message));

@@ -25,6 +25,7 @@ describe('readBookConfig', () => {
       cleanup: '02-b.md',
       appendices: [],
       hosts: { controllers: ['controller-0'] },
+      diagnostics: [],
       gce: { project: 'PROJECT_ID', zone: 'ZONE', prefix: 'PREFIX' },
       vars: { KUBERNETES_VERSION: '1.34.2', PORT: '6443', TOKEN: { default: '', secret: true, description: 'made in chapter 6' } },
     });
@@ -40,7 +41,7 @@ describe('readBookConfig', () => {
 
   it('points at an unknown key', () => {
     expect(problems('title: x\nchapters: [a.md]\nauthor: me\n')).toEqual([
-      '3:1: book.yaml: unknown key `author`; known keys are title, repository, chapters, cleanup, appendices, hosts, gce, vars',
+      '3:1: book.yaml: unknown key `author`; known keys are title, repository, chapters, cleanup, appendices, hosts, diagnostics, gce, vars',
     ]);
   });
 

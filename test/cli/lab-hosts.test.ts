@@ -87,6 +87,29 @@ describe('steps on hosts', () => {
   });
 });
 
+describe('a failure with --all', () => {
+  it("collects the book's diagnostics from the workstation and the hosts, then cleans up", async () => {
+    const workspace = fleetWorkspace();
+    workspace.edit('docs/01-fleet.md', 'id -u\n', 'id -u\nexit 3\n');
+    const result = await workspace.lab(['run', '--all', '--inventory', 'hosts.yaml', '--report', 'report.json']);
+    expect(result.exitCode).toBe(1);
+    const diagnostics = result.stdout.indexOf('A step failed: collecting diagnostics before anything is cleaned up.');
+    const cleanup = result.stdout.indexOf('chapter-2 · Cleanup');
+    expect(diagnostics).toBeGreaterThan(0);
+    expect(cleanup).toBeGreaterThan(diagnostics);
+    expect(result.stdout).toContain('◆ Which workers answer on worker-1, exit status 0');
+    expect(result.stdout).toContain('│ the join token is ***');
+    const report = JSON.parse(workspace.read('report.json'));
+    expect(report.diagnostics).toEqual([
+      { title: 'What the workstation knows', host: 'workstation', exitCode: 0, output: 'the join token is ***\n' },
+      // On a host, diagnostics run as root (journals are root's to read).
+      { title: 'Which workers answer', host: 'worker-0', exitCode: 0, output: 'uid 0 answers\n' },
+      { title: 'Which workers answer', host: 'worker-1', exitCode: 0, output: 'uid 0 answers\n' },
+    ]);
+    expect(workspace.read('report.json')).not.toContain(TOKEN);
+  });
+});
+
 describe('faults', () => {
   it('names an unreachable host, after retrying the connection', async () => {
     const workspace = fleetWorkspace({ 'worker-1': { address: '127.0.0.9' } });

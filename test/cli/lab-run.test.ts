@@ -295,7 +295,7 @@ describe('bad input', () => {
     const result = await workspace.lab(['list']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
-      'docs/book.yaml:8:1: book.yaml: unknown key `owner`; known keys are title, repository, chapters, cleanup, appendices, hosts, gce, vars',
+      'docs/book.yaml:8:1: book.yaml: unknown key `owner`; known keys are title, repository, chapters, cleanup, appendices, hosts, diagnostics, gce, vars',
     );
   });
 

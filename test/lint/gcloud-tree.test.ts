@@ -68,6 +68,8 @@ describe('loadGcloudTree', () => {
 describe('checkGcloudArgs with words known only at run time', () => {
   it('stops at an unknown word where a group expects a command, and reads one after a command as a value', () => {
     expect(checkGcloudArgs(tree, ['compute', '\0', '--anything'])).toEqual([]);
-    expect(checkGcloudArgs(tree, ['compute', 'ssh', '\0-vm', '--nope'])).toEqual([{ index: 3, message: '`gcloud compute ssh` has no flag --nope' }]);
+    expect(checkGcloudArgs(tree, ['compute', 'ssh', '\0-vm', '--nope'])).toEqual([
+      { index: 3, message: '`gcloud compute ssh` has no flag --nope' },
+    ]);
   });
 });

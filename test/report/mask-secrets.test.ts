@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMask, maskDeep } from '../../runner/report/mask-secrets.js';
+import { announceSecrets, createMask, maskDeep } from '../../runner/report/mask-secrets.js';
 
 describe('createMask', () => {
   it('masks every occurrence of a secret value', () => {
@@ -28,5 +28,33 @@ describe('maskDeep', () => {
       b: { c: '***' },
       n: 3,
     });
+  });
+});
+
+describe('certificate keys', () => {
+  it('masks a 64-hex certificate key but not a sha256: pin of the CA', () => {
+    const key = 'a'.repeat(32) + '0123456789abcdef0123456789abcdef';
+    expect(createMask([])(`--certificate-key ${key} --discovery-token-ca-cert-hash sha256:${key}`)).toBe(
+      `--certificate-key *** --discovery-token-ca-cert-hash sha256:${key}`,
+    );
+  });
+});
+
+describe('announceSecrets', () => {
+  const collect = () => {
+    const lines: string[] = [];
+    return { out: { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream, lines };
+  };
+
+  it('tells GitHub Actions to mask each line of each secret, once', () => {
+    const { out, lines } = collect();
+    announceSecrets(['first-secret\nsecond-line', 'first-secret'], out, { GITHUB_ACTIONS: 'true' });
+    expect(lines).toEqual(['::add-mask::first-secret\n', '::add-mask::second-line\n']);
+  });
+
+  it('says nothing outside GitHub Actions', () => {
+    const { out, lines } = collect();
+    announceSecrets(['a-secret-value'], out, {});
+    expect(lines).toEqual([]);
   });
 });

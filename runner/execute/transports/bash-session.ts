@@ -3,6 +3,9 @@
  * group. Forking a running bash is several times cheaper than Node starting a new one, which is
  * what keeps `lab run` close to the speed of running the commands by hand.
  *
+ * Job control is on only while the step starts (so it gets a process group of its own), so bash
+ * prints no job notices into the next step's stderr.
+ *
  * Protocol: Node writes a script path per line on the session's stdin. On fd 3 the session
  * reports the step's process group (so it can be stopped), the step's exported environment when
  * it ends (`declare -px`), and DONE once it has waited for the step and killed whatever the step
@@ -14,10 +17,11 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 const SERVER = `
-set -m
 while IFS= read -r __lab_script; do
+  set -m
   ( source "$__lab_script"; __lab_rc=$?; { printf '\\0ENV\\0'; declare -px; printf '\\0'; } >&3; exit "$__lab_rc" ) </dev/null &
   __lab_pid=$!
+  set +m
   printf '\\0PID %s\\0' "$__lab_pid" >&3
   wait "$__lab_pid"; __lab_status=$?
   kill -KILL -- "-$__lab_pid" 2>/dev/null

@@ -1,0 +1,122 @@
+/**
+ * `lab janitor` against a fake gcloud that serves resource lists and records deletions; every call
+ * is checked against the real gcloud's command tree.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkGcloudArgs, loadGcloudTree } from '../../runner/lint/gcloud-tree.js';
+import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
+
+const OLD = '2026-01-01T00:00:00.000-08:00';
+const NEW = new Date().toISOString();
+const zone = 'https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b';
+const region = 'https://www.googleapis.com/compute/v1/projects/p/regions/europe-west1';
+
+function janitorWorkspace(resources: Record<string, object[]>) {
+  const workspace = createWorkspace('fleet');
+  const dir = path.join(workspace.dir, 'resources');
+  mkdirSync(dir);
+  for (const [kind, items] of Object.entries(resources)) writeFileSync(path.join(dir, `${kind}.json`), JSON.stringify(items));
+  const config = path.join(workspace.dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ core: { account: 'ci@example.com', project: 'lab-project' }, compute: { zone: 'europe-west1-b' } }),
+  );
+  const log = path.join(mkdtempSync(path.join(tmpdir(), 'lab-janitor-')), 'calls.jsonl');
+  const env = {
+    PATH: `${path.join(PROJECT_ROOT, 'test/fixtures/fake-gcloud')}:${process.env.PATH}`,
+    FAKE_GCLOUD_LOG: log,
+    FAKE_GCLOUD_CONFIG: config,
+    FAKE_GCLOUD_RESOURCES: dir,
+  };
+  const calls = () =>
+    readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { args: string[] }).args);
+  return { workspace, env, calls };
+}
+
+const LEFTOVERS = {
+  instances: [
+    { name: 'fleet-worker-0', creationTimestamp: OLD, zone, labels: { lab: 'fleet' } },
+    { name: 'fleet-worker-1', creationTimestamp: NEW, zone, labels: { lab: 'fleet' } },
+  ],
+  'forwarding-rules': [{ name: 'fleet-api', creationTimestamp: OLD, region }],
+  'backend-services': [{ name: 'fleet-api', creationTimestamp: OLD, region }],
+  'instance-groups-unmanaged': [{ name: 'fleet-controllers', creationTimestamp: OLD, zone }],
+  'health-checks': [{ name: 'fleet-api', creationTimestamp: OLD, region }],
+  addresses: [{ name: 'fleet-api', creationTimestamp: OLD, region }],
+  disks: [{ name: 'pvc-1234', creationTimestamp: OLD, zone, labels: { lab: 'fleet' } }],
+  'firewall-rules': [{ name: 'fleet-allow-internal', creationTimestamp: OLD }],
+  'networks-subnets': [{ name: 'fleet-subnet', creationTimestamp: OLD, region }],
+  networks: [{ name: 'fleet-net', creationTimestamp: OLD }],
+};
+
+describe('lab janitor', () => {
+  it('lists what it would delete, older than the cutoff, and deletes nothing without --yes', async () => {
+    const { workspace, env, calls } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--older-than', '6h'], env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Resources of the lab (prefix fleet) in project lab-project older than 6h:');
+    expect(result.stdout).toContain('fleet-worker-0');
+    expect(result.stdout).not.toContain('fleet-worker-1');
+    expect(result.stdout).toContain('Nothing was deleted. Run `lab janitor --yes` to delete these 10 resources.');
+    expect(calls().filter((args) => args.includes('delete'))).toEqual([]);
+  });
+
+  it('deletes in dependency order with --yes', async () => {
+    const { workspace, env, calls } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--yes'], env);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Deleted 10 resources.');
+    const deletions = calls()
+      .filter((args) => args.includes('delete'))
+      .map((args) => args.join(' '));
+    expect(deletions).toEqual([
+      'compute instances delete fleet-worker-0 --project lab-project --zone europe-west1-b --quiet',
+      'compute forwarding-rules delete fleet-api --project lab-project --region europe-west1 --quiet',
+      'compute backend-services delete fleet-api --project lab-project --region europe-west1 --quiet',
+      'compute instance-groups unmanaged delete fleet-controllers --project lab-project --zone europe-west1-b --quiet',
+      'compute health-checks delete fleet-api --project lab-project --region europe-west1 --quiet',
+      'compute addresses delete fleet-api --project lab-project --region europe-west1 --quiet',
+      'compute disks delete pvc-1234 --project lab-project --zone europe-west1-b --quiet',
+      'compute firewall-rules delete fleet-allow-internal --project lab-project --quiet',
+      'compute networks subnets delete fleet-subnet --project lab-project --region europe-west1 --quiet',
+      'compute networks delete fleet-net --project lab-project --quiet',
+    ]);
+  });
+
+  it('finds instances and disks by label and the rest by name prefix', async () => {
+    const { workspace, env, calls } = janitorWorkspace({});
+    await workspace.lab(['janitor'], env);
+    const lists = calls()
+      .filter((args) => args.includes('list'))
+      .map((args) => args.join(' '));
+    expect(lists).toContain('compute instances list --project lab-project --filter labels.lab ~ ^fleet --format json');
+    expect(lists).toContain('compute firewall-rules list --project lab-project --filter name ~ ^fleet- --format json');
+  });
+
+  it('reports a deletion that failed, goes on with the rest, and exits 1', async () => {
+    const { workspace, env } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--yes'], { ...env, FAKE_GCLOUD_REFUSE: 'fleet-net' });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      "FAILED  networks fleet-net: ERROR: (gcloud.compute.networks.delete) The resource 'fleet-net' is already being used",
+    );
+    expect(result.stdout).toContain('1 of 10 deletions failed');
+  });
+
+  const tree = loadGcloudTree();
+  it.runIf(tree)('calls gcloud only with commands and flags the installed gcloud has', async () => {
+    const { workspace, env, calls } = janitorWorkspace({
+      ...LEFTOVERS,
+      'health-checks': [{ name: 'fleet-global', creationTimestamp: OLD }],
+      addresses: [{ name: 'fleet-g', creationTimestamp: OLD }],
+    });
+    await workspace.lab(['janitor', '--yes'], env);
+    for (const args of calls()) expect(checkGcloudArgs(tree!, args), args.join(' ')).toEqual([]);
+  });
+});
