@@ -2,7 +2,9 @@
 import { formatProblem, BookError } from './book/problems.js';
 import { loadBook } from './book/load-book.js';
 import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
+import { buildCommand } from './commands/build.js';
 import { checkCommand } from './commands/check.js';
+import { previewCommand } from './commands/preview.js';
 import { janitorCommand } from './commands/janitor.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
@@ -23,6 +25,8 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
       return EXIT.passed;
     }
     if (args.command === 'check') return await checkCommand(args.book, terminal);
+    if (args.command === 'build') return await buildCommand(args, terminal);
+    if (args.command === 'preview') return await previewCommand(args, terminal);
     const book = loadBook(args.book);
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {

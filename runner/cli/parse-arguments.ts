@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../parse/block-grammar.js';
 
-export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'help'] as const;
+export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'build', 'preview', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Arguments {
@@ -28,6 +28,10 @@ export interface Arguments {
   yes: boolean;
   /** janitor: the name prefix, when not the book's. */
   prefix?: string;
+  /** build and preview: where the site goes. */
+  out: string;
+  /** preview: the port on localhost. */
+  port: number;
 }
 
 export class UsageError extends Error {
@@ -52,6 +56,8 @@ const OPTIONS = {
   'older-than': { type: 'string', default: '3h' },
   yes: { type: 'boolean', default: false },
   prefix: { type: 'string' },
+  out: { type: 'string', default: 'site' },
+  port: { type: 'string', default: '4173' },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies ParseArgsConfig['options'];
 
@@ -108,6 +114,8 @@ export function parseArguments(argv: readonly string[]): Arguments {
     olderThanMs,
     yes: values.yes,
     ...(values.prefix ? { prefix: values.prefix } : {}),
+    out: values.out,
+    port: Number(values.port),
   };
 }
 
@@ -122,6 +130,8 @@ Usage:
   lab list                  chapters with their status and step counts
   lab status                what the state holds: variables, failures, what to run next
   lab reset [CHAPTER...]    forget progress (of some chapters, or all of it and the variables)
+  lab build [--out DIR]     the book as a static site (default: site/); --report run.json shows a run
+  lab preview               serve the site on localhost (--port, default 4173), rebuilding on save
   lab janitor [--yes]       list (or, with --yes, delete) the lab's resources older than
                             --older-than (default 3h), in dependency order
 

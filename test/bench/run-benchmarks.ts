@@ -8,6 +8,8 @@
  *    step (goal: at least 5x faster).
  * 4. `sleep 1` on 6 hosts at once, versus one after another (goal: at most 1.3 s against 6 s).
  * 5. The GCE preflight on a machine without credentials (goal: exit 3 in under 2 s).
+ * 7. Building the site from the book, and rebuilding one changed chapter as preview does (goal:
+ *    the rebuild under 200 ms). VitePress, the comparison the issue names, is not measured yet.
  * 6. `lab check` over a book the size of the real one (13 chapters, 195 shell blocks), shellcheck
  *    included, versus running shellcheck once per block (goal: under 3 s).
  *
@@ -18,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSite } from '../../runner/site/build-site.js';
 import { startSshHosts } from '../helpers/ssh-hosts.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -236,6 +239,24 @@ function benchCheck(): string {
   return report('lab check', result, `${check.toFixed(0)} ms (goal: under 3000 ms), ${ratio.toFixed(1)}x faster than shellcheck per block`);
 }
 
+async function benchSite(): Promise<string> {
+  const outDir = mkdtempSync(path.join(tmpdir(), 'lab-bench-site-'));
+  const bookDir = path.join(root, 'docs');
+  const chapter = path.join(bookDir, '06-node-preparation.md');
+  // Warm, as a preview server is after its first build.
+  await buildSite({ bookDir, outDir });
+  const full: number[] = [];
+  const one: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    full.push(time(() => execFileSync(process.execPath, [lab, 'build', '--out', outDir], { cwd: root, stdio: 'ignore' })));
+    const started = performance.now();
+    await buildSite({ bookDir, outDir, only: chapter });
+    one.push(performance.now() - started);
+  }
+  const result = { 'lab build (whole book, a new process)': median(full), 'rebuild one chapter (preview, warm)': median(one) };
+  return report('Site', result, `rebuild ${result['rebuild one chapter (preview, warm)'].toFixed(0)} ms (goal: under 200 ms)`);
+}
+
 /** Like compare, for contenders that measure themselves (the time a step took inside a run). */
 function compareValues(contenders: Record<string, () => number>): Record<string, number> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
@@ -252,6 +273,7 @@ const benches: Record<string, () => string | Promise<string>> = {
   plan: benchDryRun,
   ...(canRunSsh ? { multiplexing: benchMultiplexing, 'fan-out': benchFanOut } : {}),
   ...(existsSync('/usr/bin/shellcheck') ? { check: benchCheck } : {}),
+  site: benchSite,
   ...(existsSync('/usr/bin/gcloud') || process.env.PATH?.split(':').some((dir) => existsSync(path.join(dir, 'gcloud')))
     ? { preflight: benchPreflight }
     : {}),

@@ -1,0 +1,44 @@
+/**
+ * A run report (`lab run --report run.json`, the nightly's) read for the site: when each chapter
+ * last passed end to end, with which versions, and what each check printed. The report is masked
+ * already; everything from it is escaped like any other text when it reaches a page.
+ */
+import { readFileSync } from 'node:fs';
+import { REPORT_FORMAT, type RunReport } from '../report/build-report.js';
+
+export interface StepRunInfo {
+  host: string;
+  status: string;
+  output?: string;
+}
+
+export interface ChapterRunInfo {
+  status: string;
+  finishedAt: string;
+  versions: Record<string, string>;
+}
+
+export interface SiteRunInfo {
+  chapters: Map<string, ChapterRunInfo>;
+  steps: Map<string, StepRunInfo[]>;
+}
+
+export function readRunReport(file: string): RunReport {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  if (report.format !== REPORT_FORMAT) throw new Error(`${file} is not a lab run report (format ${String(report.format)}); pass the .json file from --report`);
+  return report;
+}
+
+export function mergeReport(report: RunReport): SiteRunInfo {
+  const chapters = new Map<string, ChapterRunInfo>();
+  for (const chapter of report.chapters) {
+    chapters.set(chapter.slug, { status: chapter.status, finishedAt: report.finishedAt, versions: report.versions });
+  }
+  const steps = new Map<string, StepRunInfo[]>();
+  for (const step of report.steps) {
+    const list = steps.get(step.id) ?? [];
+    list.push({ host: step.host, status: step.status, ...(step.output !== undefined ? { output: step.output } : {}) });
+    steps.set(step.id, list);
+  }
+  return { chapters, steps };
+}

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadBook } from '../../runner/book/load-book.js';
+import { mergeReport } from '../../runner/site/merge-report.js';
+import { renderPage } from '../../runner/site/render-page.js';
+import type { RunReport } from '../../runner/report/build-report.js';
+import { PROJECT_ROOT } from '../helpers/lab.js';
+
+const book = loadBook(path.join(PROJECT_ROOT, 'test/fixtures/fleet/docs'));
+const chapter = book.chapters[0]!;
+
+describe('renderPage', () => {
+  it('captions every step with its kind and where it runs, and leaves illustrations plain', async () => {
+    const { html } = await renderPage(book, chapter, chapter.steps);
+    expect(html.match(/<figure class="step /g)).toHaveLength(chapter.steps.length);
+    expect(html).toContain('<span class="step-kind">sh</span> <span class="step-where">on every instance</span>');
+    expect(html).toContain('<span class="step-kind">kubeadm</span> <span class="step-where">on controller-0</span>');
+    expect(html).toContain('<span class="step-kind">Verify</span> <span class="step-where">on every worker</span>');
+  });
+
+  it('shows a file block\'s path and its snippet\'s content', async () => {
+    const { html } = await renderPage(book, chapter, chapter.steps);
+    expect(html).toContain('<span class="step-kind">File</span> <span class="step-where"><code>${LAB_OUT}/kubeadm.yaml</code> on every instance</span>');
+    expect(html).toContain('JoinConfiguration');
+  });
+
+  it('puts a check\'s expected output beside it instead of as a block of its own', async () => {
+    const { html } = await renderPage(book, chapter, chapter.steps);
+    expect(html).toContain('<div class="step-expected-label">Expect</div>');
+    expect(html.match(/127\.0\.0\.\[\.\.\]/g)).toHaveLength(1);
+  });
+
+  it('shows what the last run saw for a check, escaped', async () => {
+    const report = {
+      format: 'kubeadm-lab-report/v1',
+      book: 'Fleet fixture',
+      status: 'passed',
+      startedAt: '',
+      finishedAt: '2026-11-24T03:40:00Z',
+      durationMs: 1,
+      versions: {},
+      chapters: [],
+      diagnostics: [],
+      steps: [{ id: 'file-arrived', chapter: 'chapter-1', title: '', kind: 'check', host: 'worker-0', status: 'passed', durationMs: 1, attempts: 1, exitCode: 0, source: '', output: '<script>alert(1)</script> token: ***' }],
+    } as RunReport;
+    const { html } = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    expect(html).toContain('What the last run saw (worker-0: passed)');
+    expect(html).toContain('&#x3C;script>alert(1)&#x3C;/script> token: ***');
+    expect(html).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('gives headings anchors and lists the outline', async () => {
+    const page = book.appendices[0] ?? chapter;
+    const { html } = await renderPage(book, page, []);
+    expect(html).toMatch(/<h1 id="[a-z-]+">/);
+  });
+});
