@@ -33,7 +33,7 @@ export async function previewCommand(args: Arguments, terminal: Terminal): Promi
   await new Promise<void>((resolve) => server.listen(args.port, '127.0.0.1', resolve));
   terminal.out.write(`Serving the book at http://127.0.0.1:${args.port}/ ; saving a chapter rebuilds its page. Ctrl-C stops.\n`);
   let pending = Promise.resolve();
-  watch(path.resolve(args.book), (_event, name) => {
+  const watcher = watch(path.resolve(args.book), (_event, name) => {
     if (!name?.endsWith('.md')) return;
     pending = pending.then(async () => {
       const started = performance.now();
@@ -46,6 +46,7 @@ export async function previewCommand(args: Arguments, terminal: Terminal): Promi
     });
   });
   await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  watcher.close();
   server.close();
   return 0;
 }
