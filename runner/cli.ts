@@ -14,6 +14,7 @@ import { detectTerminal, type Terminal } from './commands/terminal.js';
 import { PreflightError } from './execute/preflight.js';
 import { UnknownChapterError } from './plan/plan-run.js';
 import { openStateStore, StateError } from './state/state-store.js';
+import { ReportFileError } from './site/merge-report.js';
 
 export const EXIT = { passed: 0, failed: 1, badInput: 2, preflight: 3, interrupted: 130 } as const;
 
@@ -52,7 +53,7 @@ function reportError(error: unknown, terminal: Terminal): number {
     terminal.err.write(`lab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the book; nothing was run.\n`);
     return EXIT.badInput;
   }
-  if (error instanceof UsageError || error instanceof UnknownChapterError || error instanceof StateError) {
+  if (error instanceof UsageError || error instanceof UnknownChapterError || error instanceof StateError || error instanceof ReportFileError) {
     terminal.err.write(`lab: ${error.message}\n`);
     return EXIT.badInput;
   }

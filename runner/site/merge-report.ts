@@ -23,9 +23,21 @@ export interface SiteRunInfo {
   steps: Map<string, StepRunInfo[]>;
 }
 
+/** A report that cannot be read; the CLI says so and exits 2. */
+export class ReportFileError extends Error {
+  override name = 'ReportFileError';
+}
+
 export function readRunReport(file: string): RunReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-  if (report.format !== REPORT_FORMAT) throw new Error(`${file} is not a lab run report (format ${String(report.format)}); pass the .json file from --report`);
+  let report: RunReport;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  } catch (error) {
+    throw new ReportFileError(`--report ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}; pass the .json report a \`lab run --report FILE.json\` wrote`);
+  }
+  if (report?.format !== REPORT_FORMAT) {
+    throw new ReportFileError(`--report ${file} is not a lab run report (its format is ${String(report?.format)}, not ${REPORT_FORMAT}); pass the .json report a \`lab run --report FILE.json\` wrote`);
+  }
   return report;
 }
 
