@@ -53,7 +53,12 @@ function reportError(error: unknown, terminal: Terminal): number {
     terminal.err.write(`lab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the book; nothing was run.\n`);
     return EXIT.badInput;
   }
-  if (error instanceof UsageError || error instanceof UnknownChapterError || error instanceof StateError || error instanceof ReportFileError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof UnknownChapterError ||
+    error instanceof StateError ||
+    error instanceof ReportFileError
+  ) {
     terminal.err.write(`lab: ${error.message}\n`);
     return EXIT.badInput;
   }

@@ -31,7 +31,7 @@ describe('workflows', () => {
     expect(nightly).toContain('cancel-in-progress: false');
   });
 
-  it('publishes the site built with the night\'s report, whatever happened', () => {
+  it("publishes the site built with the night's report, whatever happened", () => {
     const nightly = readFileSync(path.join(dir, 'nightly.yml'), 'utf8');
     expect(nightly).toContain('npm run build -- --report reports/run.json');
     expect(nightly).toMatch(/uses: actions\/upload-pages-artifact@v3\n\s+with:\n\s+path: site\//);

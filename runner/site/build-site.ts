@@ -40,8 +40,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const book = loadBook(options.bookDir);
   const run = options.report ? mergeReport(readRunReport(options.report)) : undefined;
   const entries: Entry[] = [
-    ...book.chapters.map((chapter) => ({ page: chapter as Page, steps: chapter.steps, href: `${chapter.slug}.html`, label: `${chapter.number}. ${chapter.title}` })),
-    ...book.appendices.map((appendix, index) => ({ page: appendix, steps: [], href: `${appendix.slug}.html`, label: `${String.fromCharCode(65 + index)}. ${appendix.title}` })),
+    ...book.chapters.map((chapter) => ({
+      page: chapter as Page,
+      steps: chapter.steps,
+      href: `${chapter.slug}.html`,
+      label: `${chapter.number}. ${chapter.title}`,
+    })),
+    ...book.appendices.map((appendix, index) => ({
+      page: appendix,
+      steps: [],
+      href: `${appendix.slug}.html`,
+      label: `${String.fromCharCode(65 + index)}. ${appendix.title}`,
+    })),
   ];
   const outDir = path.resolve(options.outDir);
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
@@ -54,7 +64,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     writeAtomically(path.join(outDir, entry.href), pageHtml(book, entry, page, entries, run, lastUpdated.get(entry.page.file)));
   }
   if (!options.only) {
-    writeAtomically(path.join(outDir, 'index.html'), pageHtml(book, entries[0]!, rendered.get(entries[0]!)!, entries, run, lastUpdated.get(entries[0]!.page.file)));
+    writeAtomically(
+      path.join(outDir, 'index.html'),
+      pageHtml(book, entries[0]!, rendered.get(entries[0]!)!, entries, run, lastUpdated.get(entries[0]!.page.file)),
+    );
     writeAtomically(path.join(outDir, 'print.html'), printHtml(book, entries, rendered));
     writeAtomically(path.join(outDir, 'search-index.json'), JSON.stringify(searchIndex(entries, rendered)));
     copyAssets(outDir);
@@ -62,9 +75,18 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   return { pages: targets.length, outDir };
 }
 
-function pageHtml(book: Book, entry: Entry, page: RenderedPage, entries: Entry[], run: SiteRunInfo | undefined, updated: string | undefined): string {
+function pageHtml(
+  book: Book,
+  entry: Entry,
+  page: RenderedPage,
+  entries: Entry[],
+  run: SiteRunInfo | undefined,
+  updated: string | undefined,
+): string {
   const chapterRun = run?.chapters.get(entry.page.slug);
-  const editUrl = book.repository ? `${book.repository.replace(/\/$/, '')}/edit/main/${path.relative(book.root, entry.page.file)}` : undefined;
+  const editUrl = book.repository
+    ? `${book.repository.replace(/\/$/, '')}/edit/main/${path.relative(book.root, entry.page.file)}`
+    : undefined;
   return renderLayout({
     book,
     page: entry.page,
@@ -89,7 +111,13 @@ function printHtml(book: Book, entries: Entry[], rendered: Map<Entry, RenderedPa
 function searchIndex(entries: Entry[], rendered: Map<Entry, RenderedPage>) {
   const search = new MiniSearch({ fields: ['title', 'text'], storeFields: ['title', 'href', 'chapter'] });
   search.addAll(
-    entries.map((entry, id) => ({ id, title: entry.page.title, text: rendered.get(entry)?.text ?? '', href: entry.href, chapter: entry.label })),
+    entries.map((entry, id) => ({
+      id,
+      title: entry.page.title,
+      text: rendered.get(entry)?.text ?? '',
+      href: entry.href,
+      chapter: entry.label,
+    })),
   );
   return search.toJSON();
 }
@@ -99,7 +127,10 @@ async function readLastUpdated(files: string[]): Promise<Map<string, string>> {
   const dates = new Map<string, string>();
   await Promise.all(
     files.map(async (file) => {
-      const result = await execa('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], { cwd: path.dirname(file), reject: false });
+      const result = await execa('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], {
+        cwd: path.dirname(file),
+        reject: false,
+      });
       const date = String(result.stdout).trim();
       if (result.exitCode === 0 && date) dates.set(file, date);
     }),
@@ -134,4 +165,3 @@ function writeAtomically(file: string, text: string): void {
   writeFileSync(temporary, text);
   renameSync(temporary, file);
 }
-

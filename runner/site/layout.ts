@@ -35,14 +35,18 @@ export function renderLayout(input: LayoutInput): string {
   const run = input.run
     ? `<p class="run-status run-${escapeHtml(input.run.status)}">Last run end to end: <strong>${escapeHtml(input.run.status)}</strong>, ${escapeHtml(input.run.finishedAt)}${
         Object.keys(input.run.versions).length > 0
-          ? ` (${Object.entries(input.run.versions).map(([name, value]) => `${escapeHtml(name)} ${escapeHtml(value)}`).join(', ')})`
+          ? ` (${Object.entries(input.run.versions)
+              .map(([name, value]) => `${escapeHtml(name)} ${escapeHtml(value)}`)
+              .join(', ')})`
           : ''
       }</p>`
     : '';
   const footer = [
     input.lastUpdated ? `<span>Last updated ${escapeHtml(input.lastUpdated.slice(0, 10))}</span>` : '',
     input.editUrl ? `<a href="${escapeHtml(input.editUrl)}">Edit this page</a>` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return `<!doctype html>
 <html lang="en">
 <head>

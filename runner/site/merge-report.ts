@@ -33,10 +33,14 @@ export function readRunReport(file: string): RunReport {
   try {
     report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
   } catch (error) {
-    throw new ReportFileError(`--report ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}; pass the .json report a \`lab run --report FILE.json\` wrote`);
+    throw new ReportFileError(
+      `--report ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}; pass the .json report a \`lab run --report FILE.json\` wrote`,
+    );
   }
   if (report?.format !== REPORT_FORMAT) {
-    throw new ReportFileError(`--report ${file} is not a lab run report (its format is ${String(report?.format)}, not ${REPORT_FORMAT}); pass the .json report a \`lab run --report FILE.json\` wrote`);
+    throw new ReportFileError(
+      `--report ${file} is not a lab run report (its format is ${String(report?.format)}, not ${REPORT_FORMAT}); pass the .json report a \`lab run --report FILE.json\` wrote`,
+    );
   }
   return report;
 }

@@ -61,7 +61,9 @@ function figure(step: Step, options: StepsOptions, pre: Element, expected: strin
   ]);
   const body: ElementContent[] = [caption, pre];
   if (expected !== undefined) {
-    body.push(h('div.step-expected', [h('div.step-expected-label', step.kind === 'check' ? 'Expect' : 'Prints'), h('pre', [h('code', expected)])]));
+    body.push(
+      h('div.step-expected', [h('div.step-expected-label', step.kind === 'check' ? 'Expect' : 'Prints'), h('pre', [h('code', expected)])]),
+    );
   }
   const runs = options.runs?.get(step.id);
   if (runs && runs.length > 0 && step.kind === 'check') {

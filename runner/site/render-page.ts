@@ -41,7 +41,10 @@ function remarkCallouts() {
       if (node.type !== 'containerDirective') return;
       const directive = node as unknown as { name: string; data?: Record<string, unknown>; attributes?: Record<string, string> };
       if (!CALLOUTS.includes(directive.name)) return;
-      directive.data = { hName: 'aside', hProperties: { className: ['callout', `callout-${directive.name}`], 'aria-label': directive.name } };
+      directive.data = {
+        hName: 'aside',
+        hProperties: { className: ['callout', `callout-${directive.name}`], 'aria-label': directive.name },
+      };
     });
   };
 }
@@ -73,7 +76,11 @@ export async function renderPage(book: Book, page: Page, steps: Step[], runs?: M
       text = hastToString(tree);
       visit(tree, 'element', (node) => {
         if ((node.tagName === 'h2' || node.tagName === 'h3') && node.properties?.id) {
-          outline.push({ depth: Number(node.tagName[1]), id: String(node.properties.id), text: hastToString(node).replace(/#$/, '').trim() });
+          outline.push({
+            depth: Number(node.tagName[1]),
+            id: String(node.properties.id),
+            text: hastToString(node).replace(/#$/, '').trim(),
+          });
         }
       });
     })

@@ -261,9 +261,14 @@ async function benchSite(): Promise<string> {
       vitepressTimes.push(time(() => execFileSync(vitepress.bin, ['build', vitepress.book], { cwd: vitepress.dir, stdio: 'ignore' })));
     }
   }
-  const result: Record<string, number> = { 'lab build (whole book, a new process)': median(full), 'rebuild one chapter (preview, warm)': median(one) };
+  const result: Record<string, number> = {
+    'lab build (whole book, a new process)': median(full),
+    'rebuild one chapter (preview, warm)': median(one),
+  };
   if (vitepress) result['vitepress build (the same chapters)'] = median(vitepressTimes);
-  const speedup = vitepress ? `${(result['vitepress build (the same chapters)']! / result['lab build (whole book, a new process)']!).toFixed(1)}x faster than VitePress (goal: at least 5x), ` : 'VitePress could not be installed, ';
+  const speedup = vitepress
+    ? `${(result['vitepress build (the same chapters)']! / result['lab build (whole book, a new process)']!).toFixed(1)}x faster than VitePress (goal: at least 5x), `
+    : 'VitePress could not be installed, ';
   return report('Site', result, `${speedup}rebuild ${result['rebuild one chapter (preview, warm)']!.toFixed(0)} ms (goal: under 200 ms)`);
 }
 

@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBook } from '../../runner/book/load-book.js';
 import { mergeReport } from '../../runner/site/merge-report.js';
+import { renderLayout } from '../../runner/site/layout.js';
 import { renderPage } from '../../runner/site/render-page.js';
 import type { RunReport } from '../../runner/report/build-report.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
@@ -18,13 +21,15 @@ describe('renderPage', () => {
     expect(html).toContain('<span class="step-kind">Verify</span> <span class="step-where">on every worker</span>');
   });
 
-  it('shows a file block\'s path and its snippet\'s content', async () => {
+  it("shows a file block's path and its snippet's content", async () => {
     const { html } = await renderPage(book, chapter, chapter.steps);
-    expect(html).toContain('<span class="step-kind">File</span> <span class="step-where"><code>${LAB_OUT}/kubeadm.yaml</code> on every instance</span>');
+    expect(html).toContain(
+      '<span class="step-kind">File</span> <span class="step-where"><code>${LAB_OUT}/kubeadm.yaml</code> on every instance</span>',
+    );
     expect(html).toContain('JoinConfiguration');
   });
 
-  it('puts a check\'s expected output beside it instead of as a block of its own', async () => {
+  it("puts a check's expected output beside it instead of as a block of its own", async () => {
     const { html } = await renderPage(book, chapter, chapter.steps);
     expect(html).toContain('<div class="step-expected-label">Expect</div>');
     expect(html.match(/127\.0\.0\.\[\.\.\]/g)).toHaveLength(1);
@@ -41,7 +46,21 @@ describe('renderPage', () => {
       versions: {},
       chapters: [],
       diagnostics: [],
-      steps: [{ id: 'file-arrived', chapter: 'chapter-1', title: '', kind: 'check', host: 'worker-0', status: 'passed', durationMs: 1, attempts: 1, exitCode: 0, source: '', output: '<script>alert(1)</script> token: ***' }],
+      steps: [
+        {
+          id: 'file-arrived',
+          chapter: 'chapter-1',
+          title: '',
+          kind: 'check',
+          host: 'worker-0',
+          status: 'passed',
+          durationMs: 1,
+          attempts: 1,
+          exitCode: 0,
+          source: '',
+          output: '<script>alert(1)</script> token: ***',
+        },
+      ],
     } as RunReport;
     const { html } = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
     expect(html).toContain('What the last run saw (worker-0: passed)');
@@ -53,5 +72,30 @@ describe('renderPage', () => {
     const page = book.appendices[0] ?? chapter;
     const { html } = await renderPage(book, page, []);
     expect(html).toMatch(/<h1 id="[a-z-]+">/);
+  });
+});
+
+describe('renderPage: callouts and layout', () => {
+  it('turns :::note into an aside and leaves other directives alone', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-callout-'));
+    const file = path.join(dir, 'page.md');
+    writeFileSync(file, '# Page\n\n:::note\nKeep the CA key safe.\n:::\n');
+    const { html } = await renderPage(book, { name: 'appendix-1', number: 1, slug: 'page', file, title: 'Page', headings: [] }, []);
+    expect(html).toContain('<aside class="callout callout-note" aria-label="note"><p>Keep the CA key safe.</p></aside>');
+  });
+
+  it("links to the page's source for editing, and says when it last changed", async () => {
+    const rendered = await renderPage(book, chapter, chapter.steps);
+    const html = renderLayout({
+      book,
+      page: chapter,
+      rendered,
+      pages: [{ page: chapter, href: 'a.html', label: '1. A small fleet' }],
+      editUrl: 'https://github.com/example/book/edit/main/docs/01-fleet.md',
+      lastUpdated: '2026-11-20T10:00:00Z',
+    });
+    expect(html).toContain('<a href="https://github.com/example/book/edit/main/docs/01-fleet.md">Edit this page</a>');
+    expect(html).toContain('Last updated 2026-11-20');
+    expect(html).toContain('<li class="current"><a href="a.html" aria-current="page">1. A small fleet</a></li>');
   });
 });
