@@ -2,10 +2,6 @@
 import { formatProblem, BookError } from './book/problems.js';
 import { loadBook } from './book/load-book.js';
 import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
-import { buildCommand } from './commands/build.js';
-import { checkCommand } from './commands/check.js';
-import { previewCommand } from './commands/preview.js';
-import { janitorCommand } from './commands/janitor.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
 import { runCommand } from './commands/run.js';
@@ -25,9 +21,11 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
       terminal.out.write(HELP);
       return EXIT.passed;
     }
-    if (args.command === 'check') return await checkCommand(args.book, terminal);
-    if (args.command === 'build') return await buildCommand(args, terminal);
-    if (args.command === 'preview') return await previewCommand(args, terminal);
+    // Loaded on demand: the site's pipeline (Shiki and its grammars) and the linters would
+    // otherwise cost every `lab run` their start-up time.
+    if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal);
+    if (args.command === 'build') return await (await import('./commands/build.js')).buildCommand(args, terminal);
+    if (args.command === 'preview') return await (await import('./commands/preview.js')).previewCommand(args, terminal);
     const book = loadBook(args.book);
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {
@@ -40,7 +38,7 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
       case 'run':
         return await runCommand(args, book, store, terminal);
       case 'janitor':
-        return await janitorCommand(args, book, store, terminal);
+        return await (await import('./commands/janitor.js')).janitorCommand(args, book, store, terminal);
     }
   } catch (error) {
     return reportError(error, terminal);

@@ -2,7 +2,7 @@
  * Reaches every host a run needs: the workstation through its bash session, the book's hosts
  * through an inventory (GCE, or a hosts file) and a transport (OpenSSH, or gcloud compute ssh).
  */
-import { execa } from 'execa';
+import { runTool } from './run-tool.js';
 import type { Book } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import { UsageError, type Arguments } from '../cli/parse-arguments.js';
@@ -67,10 +67,10 @@ function prepareGceKeys(): (address: HostAddress) => Promise<void> {
     (prepared ??= (async () => {
       const { name, zone, project } = address.instance!;
       const args = [...gcloudSshArgs(name, zone, project, false, false).slice(0, -2), '--command', 'true'];
-      const result = await execa('gcloud', args, { reject: false, stdin: 'ignore', timeout: 180_000 });
+      const result = await runTool('gcloud', args, { stdin: 'ignore', timeout: 180_000 });
       if (result.exitCode !== 0) {
         prepared = undefined;
-        throw new Error(`gcloud ${args.join(' ')} failed: ${String(result.stderr).trim()}`);
+        throw new Error(`gcloud ${args.join(' ')} failed: ${result.stderr.trim()}`);
       }
     })());
 }

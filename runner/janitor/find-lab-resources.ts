@@ -3,7 +3,7 @@
  * must be deleted (a resource in use by another cannot go first), like Boskos' gcp_janitor.
  * Instances and disks carry the `lab` label; the rest carry the prefix in their names.
  */
-import { execa } from 'execa';
+import { runTool } from '../execute/run-tool.js';
 
 /** gcloud compute resource kinds, in deletion order. */
 export const DELETION_ORDER = [
@@ -60,13 +60,13 @@ export function deleteArgs(resource: LabResource, project: string): string[] {
 export async function findLabResources(project: string, prefix: string, olderThan: Date): Promise<LabResource[]> {
   const found = await Promise.all(
     DELETION_ORDER.map(async (kind) => {
-      const result = await execa('gcloud', listArgs(kind, project, prefix), { reject: false, stdin: 'ignore', timeout: 120_000 });
+      const result = await runTool('gcloud', listArgs(kind, project, prefix), { stdin: 'ignore', timeout: 120_000 });
       if (result.exitCode !== 0) {
         throw new Error(
-          `gcloud ${listArgs(kind, project, prefix).join(' ')} failed: ${String(result.stderr).trim() || `exit status ${result.exitCode}`}`,
+          `gcloud ${listArgs(kind, project, prefix).join(' ')} failed: ${result.stderr.trim() || `exit status ${result.exitCode}`}`,
         );
       }
-      const listed = JSON.parse(String(result.stdout) || '[]') as ListedResource[];
+      const listed = JSON.parse(result.stdout || '[]') as ListedResource[];
       return listed
         .map((item): LabResource => ({ kind, name: item.name, created: new Date(item.creationTimestamp), scope: scopeOf(item) }))
         .filter((resource) => resource.created < olderThan);

@@ -1,5 +1,5 @@
 /** Deletes what findLabResources found, kind by kind in dependency order, and says what happened. */
-import { execa } from 'execa';
+import { runTool } from '../execute/run-tool.js';
 import { DELETION_ORDER, deleteArgs, type LabResource } from './find-lab-resources.js';
 
 export interface DeletionResult {
@@ -20,11 +20,11 @@ export async function deleteLabResources(
       resources
         .filter((resource) => resource.kind === kind)
         .map(async (resource): Promise<DeletionResult> => {
-          const result = await execa('gcloud', deleteArgs(resource, project), { reject: false, stdin: 'ignore', timeout: 600_000 });
+          const result = await runTool('gcloud', deleteArgs(resource, project), { stdin: 'ignore', timeout: 600_000 });
           const outcome =
             result.exitCode === 0
               ? { resource, deleted: true }
-              : { resource, deleted: false, error: String(result.stderr).trim().split('\n').at(-1) ?? '' };
+              : { resource, deleted: false, error: result.stderr.trim().split('\n').at(-1) ?? '' };
           onResult(outcome);
           return outcome;
         }),

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../execute/run-tool.js';
 import type { CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { findOnPath } from '../execute/preflight.js';
@@ -35,15 +35,14 @@ export async function runShellcheck(steps: CommandStep[]): Promise<Problem[] | u
       writeFileSync(file, `${step.script}\n`);
       return file;
     });
-    const result = await execa('shellcheck', [...SHELLCHECK_ARGS, ...files], {
-      reject: false,
+    const result = await runTool('shellcheck', [...SHELLCHECK_ARGS, ...files], {
       stdin: 'ignore',
       maxBuffer: 64 * 1024 * 1024,
     });
     // 0: clean, 1: findings; anything else is shellcheck failing.
     if (result.exitCode !== 0 && result.exitCode !== 1)
-      throw new Error(`shellcheck failed (exit status ${result.exitCode}): ${String(result.stderr).trim()}`);
-    const findings = (JSON.parse(String(result.stdout) || '{"comments":[]}') as { comments: Finding[] }).comments;
+      throw new Error(`shellcheck failed (exit status ${result.exitCode}): ${result.stderr.trim()}`);
+    const findings = (JSON.parse(result.stdout || '{"comments":[]}') as { comments: Finding[] }).comments;
     return findings.map((finding) => {
       const step = steps[files.indexOf(finding.file)]!;
       return problemAt(

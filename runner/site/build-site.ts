@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { runTool } from '../execute/run-tool.js';
 import MiniSearch from 'minisearch';
 import { loadBook } from '../book/load-book.js';
 import type { Book, Page, Step } from '../book/types.js';
@@ -127,11 +127,10 @@ async function readLastUpdated(files: string[]): Promise<Map<string, string>> {
   const dates = new Map<string, string>();
   await Promise.all(
     files.map(async (file) => {
-      const result = await execa('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], {
+      const result = await runTool('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], {
         cwd: path.dirname(file),
-        reject: false,
       });
-      const date = String(result.stdout).trim();
+      const date = result.stdout.trim();
       if (result.exitCode === 0 && date) dates.set(file, date);
     }),
   );

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.js';
 import type { Book } from '../../book/types.js';
 import { isOnPath, PreflightError } from '../preflight.js';
 import type { Variables } from '../variables.js';
@@ -47,14 +47,13 @@ export async function preflightGce(book: Book, variables: Variables): Promise<Gc
       ].join('\n'),
     );
   }
-  const result = await execa('gcloud', ['config', 'list', '--format=json'], {
-    reject: false,
+  const result = await runTool('gcloud', ['config', 'list', '--format=json'], {
     timeout: GCLOUD_CONFIG_TIMEOUT_MS,
     stdin: 'ignore',
   });
   let config: { core?: { account?: string; project?: string }; compute?: { zone?: string } } = {};
   try {
-    config = JSON.parse(String(result.stdout || '{}'));
+    config = JSON.parse(result.stdout || '{}');
   } catch {
     // Treated as nothing configured; the messages below say what to set.
   }
@@ -157,15 +156,15 @@ export function listInstancesArgs(settings: GceSettings): string[] {
 }
 
 async function listInstances(settings: GceSettings): Promise<Map<string, Instance>> {
-  const result = await execa('gcloud', listInstancesArgs(settings), { reject: false, timeout: 120_000, stdin: 'ignore' });
+  const result = await runTool('gcloud', listInstancesArgs(settings), { timeout: 120_000, stdin: 'ignore' });
   if (result.exitCode !== 0) {
     throw new InventoryError(
-      `Could not list the instances (gcloud ${listInstancesArgs(settings).join(' ')}): ${String(result.stderr).trim() || `exit status ${result.exitCode}`}`,
+      `Could not list the instances (gcloud ${listInstancesArgs(settings).join(' ')}): ${result.stderr.trim() || `exit status ${result.exitCode}`}`,
     );
   }
   let instances: Instance[];
   try {
-    instances = JSON.parse(String(result.stdout) || '[]') as Instance[];
+    instances = JSON.parse(result.stdout || '[]') as Instance[];
   } catch (error) {
     throw new InventoryError(`gcloud compute instances list printed something that is not JSON: ${(error as Error).message}`);
   }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.js';
 import { InventoryError, type HostAddress, type Inventory } from '../inventories/inventory.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
 import { remoteCommand, retryUntilStarted, runRemoteScript, type RemoteAttempt } from './remote-script.js';
@@ -78,9 +78,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     },
     async close() {
       await Promise.all(
-        [...masters.keys()].map((host) =>
-          execa('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', reject: false, timeout: 5000 }),
-        ),
+        [...masters.keys()].map((host) => runTool('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', timeout: 5000 })),
       );
       masters.clear();
       rmSync(socketDir, { recursive: true, force: true });
@@ -104,11 +102,14 @@ async function startMaster(host: string, configFile: string, logFile: string): P
   rmSync(logFile, { force: true });
   // -f: go to the background once connected. No pipes at all (errors go to -E's file): the
   // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
-  const result = await execa('ssh', ['-F', configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', '-E', logFile, host], {
-    stdio: 'ignore',
-    reject: false,
-    timeout: 60_000,
-  });
+  const result = await runTool(
+    'ssh',
+    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', '-E', logFile, host],
+    {
+      stdio: 'ignore',
+      timeout: 60_000,
+    },
+  );
   if (result.exitCode !== 0) {
     let log = '';
     try {
