@@ -11,6 +11,12 @@ import { createWorkspace } from '../helpers/lab.js';
 const SECRET_TOKEN = 'abcdef.0123456789abcdef';
 const SECRET_PASSWORD = 'hunter2-very-secret';
 
+/** A run that must pass first; on failure its output says why. */
+async function expectPassed(run: Promise<{ exitCode: number; stdout: string; stderr: string }>): Promise<void> {
+  const result = await run;
+  expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+}
+
 function readAll(dir: string): string {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -134,7 +140,7 @@ describe('secrets', () => {
 
   it('keeps the state, which holds captured secrets, private to the user', async () => {
     const workspace = createWorkspace('workstation');
-    await workspace.lab(['run', 'chapter-1']);
+    await expectPassed(workspace.lab(['run', 'chapter-1']));
     expect(statSync(path.join(workspace.dir, '.lab/state.json')).mode & 0o777).toBe(0o600);
   });
 });
@@ -198,7 +204,7 @@ describe('a failing check', () => {
 
   it('runs everything again with --restart, and nothing when all passed', async () => {
     const workspace = createWorkspace('workstation');
-    await workspace.lab(['run', 'chapter-1']);
+    await expectPassed(workspace.lab(['run', 'chapter-1']));
     expect((await workspace.lab(['run', 'chapter-1'])).stdout).toContain('all 7 steps passed earlier (--restart runs them again)');
     expect((await workspace.lab(['run', 'chapter-1', '--restart'])).stdout).toContain('chapter-1 · Basics (7 steps)');
   });
@@ -239,7 +245,7 @@ describe('chapters that build on earlier ones', () => {
 describe('lab list, status and reset', () => {
   it('lists chapters with step counts and status', async () => {
     const workspace = createWorkspace('workstation');
-    await workspace.lab(['run', 'chapter-1']);
+    await expectPassed(workspace.lab(['run', 'chapter-1']));
     const result = await workspace.lab(['list']);
     expect(result.stdout).toBe(
       [
@@ -254,7 +260,7 @@ describe('lab list, status and reset', () => {
   it('shows the last failure and what to run next', async () => {
     const workspace = createWorkspace('workstation');
     workspace.edit('docs/01-basics.md', 'echo one > journal.txt', 'echo one > journal.txt; false');
-    await workspace.lab(['run', 'chapter-1']);
+    expect((await workspace.lab(['run', 'chapter-1'])).exitCode).toBe(1);
     const result = await workspace.lab(['status']);
     expect(result.stdout).toContain('Last failure: 01-basics-1 on workstation (docs/01-basics.md:5); logs in .lab/logs/chapter-1/');
     expect(result.stdout).toContain('Next: lab run chapter-1  (Basics)');
@@ -262,7 +268,7 @@ describe('lab list, status and reset', () => {
 
   it('forgets one chapter, or everything', async () => {
     const workspace = createWorkspace('workstation');
-    await workspace.lab(['run', 'chapter-1']);
+    await expectPassed(workspace.lab(['run', 'chapter-1']));
     expect((await workspace.lab(['reset', 'chapter-1'])).stdout).toContain('Forgot the progress of chapter-1');
     expect((await workspace.lab(['list'])).stdout).toContain('chapter-1  Basics     7 steps  not run');
     expect((await workspace.lab(['status'])).stdout).toContain('PAINT=blue');
