@@ -1,6 +1,6 @@
 /** The `lab` command: parses the command line, loads the book, dispatches, maps errors to exit codes. */
 import { formatProblem, BookError } from './book/problems.js';
-import { loadBook } from './book/load-book.js';
+import { loadBookCached } from './book/load-book-cached.js';
 import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
     if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal);
     if (args.command === 'build') return await (await import('./commands/build.js')).buildCommand(args, terminal);
     if (args.command === 'preview') return await (await import('./commands/preview.js')).previewCommand(args, terminal);
-    const book = loadBook(args.book);
+    const book = await loadBookCached(args.book);
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {
       case 'list':

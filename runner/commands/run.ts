@@ -47,7 +47,15 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     return 0;
   }
 
+  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
   const unlock = store.lock();
+  let connections: Awaited<ReturnType<typeof connectHosts>>;
+  try {
+    connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const interrupts = watchInterrupts();
   const progress = createProgress({
     out: terminal.out,
@@ -57,8 +65,6 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     logsDir: store.logsDir,
     mask: () => maskFor(variables),
   });
-  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
-  const connections = connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
   try {
     const result = await runPlan(plan, {
       book,

@@ -8,7 +8,6 @@ import { WORKSTATION } from '../book/types.js';
 import { UsageError, type Arguments } from '../cli/parse-arguments.js';
 import type { StateStore } from '../state/state-store.js';
 import { createGceInventory, type GceSettings } from './inventories/gce.js';
-import { readHostsFile } from './inventories/hosts-file.js';
 import type { HostAddress, Inventory } from './inventories/inventory.js';
 import type { Transport } from './transport.js';
 import { createGcloudSshTransport, gcloudSshArgs } from './transports/gcloud-ssh.js';
@@ -28,19 +27,45 @@ export interface Connections {
   close(): Promise<void>;
 }
 
-/** `hosts`: the book hosts the plan runs steps on; connections to them may start at once. */
-export function connectHosts(options: ConnectOptions, hosts: readonly string[]): Connections {
+/**
+ * `hosts`: the book hosts the plan runs steps on; connections to them may start at once. A hosts
+ * file is read here, so a broken one stops the run (exit 2) before anything runs.
+ */
+export async function connectHosts(options: ConnectOptions, hosts: readonly string[]): Promise<Connections> {
   const local = createLocalTransport({ cwd: options.store.workDir });
-  let remote: Transport | undefined;
-  const remoteTransport = () => (remote ??= createRemoteTransport(options));
-  if (hosts.length > 0) remoteTransport().connect?.(hosts);
+  const inventory = await openInventory(options);
+  const remote = inventory ? createRemoteTransport(options, inventory) : undefined;
+  if (remote && hosts.length > 0) remote.connect?.(hosts);
   return {
-    transportFor: (host) => (host === WORKSTATION ? local : remoteTransport()),
+    transportFor: (host) => (host === WORKSTATION ? local : (remote ?? NO_INVENTORY)),
     async close() {
       await Promise.all([local.close(), remote?.close()]);
     },
   };
 }
+
+async function openInventory(options: ConnectOptions): Promise<Inventory | undefined> {
+  // Loaded only for --inventory: its YAML validation is no cost of a plain run.
+  if (options.args.inventory)
+    return (await import('./inventories/hosts-file.js')).readHostsFile(options.args.inventory, options.book.hosts);
+  return options.gce ? createGceInventory(options.gce) : undefined;
+}
+
+/** For a host step in a run that had no reason to set up GCE (a diagnostic on hosts, say). */
+const NO_INVENTORY: Transport = {
+  async run(request) {
+    return {
+      exitCode: -1,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      interrupted: false,
+      connectionLost: false,
+      error: `${request.host} cannot be reached: this run checked no GCE project; pass --inventory FILE.yaml, or run a chapter with steps on the hosts`,
+    };
+  },
+  async close() {},
+};
 
 /** Checks the combination of flags before anything runs. */
 export function checkTransportArguments(args: Arguments): void {
@@ -50,9 +75,8 @@ export function checkTransportArguments(args: Arguments): void {
   if (args.iap && args.ssh !== 'gcloud') throw new UsageError('--tunnel-through-iap goes with --ssh gcloud');
 }
 
-function createRemoteTransport(options: ConnectOptions): Transport {
-  const { args, book, store, gce } = options;
-  const inventory: Inventory = args.inventory ? readHostsFile(args.inventory, book.hosts) : createGceInventory(gce!);
+function createRemoteTransport(options: ConnectOptions, inventory: Inventory): Transport {
+  const { args, store, gce } = options;
   if (args.ssh === 'gcloud') return createGcloudSshTransport({ inventory, iap: args.iap });
   return createOpenSshTransport({ inventory, stateDir: store.dir, ...(gce ? { prepare: prepareGceKeys() } : {}) });
 }

@@ -1,0 +1,42 @@
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadBook } from '../../runner/book/load-book.js';
+import { loadBookCached } from '../../runner/book/load-book-cached.js';
+import { BookError } from '../../runner/book/problems.js';
+import { PROJECT_ROOT } from '../helpers/lab.js';
+
+function copyBook() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-cached-'));
+  cpSync(path.join(PROJECT_ROOT, 'test/fixtures/fleet'), dir, { recursive: true });
+  return { docs: path.join(dir, 'docs'), root: dir, cache: mkdtempSync(path.join(tmpdir(), 'lab-cache-')) };
+}
+
+describe('loadBookCached', () => {
+  it('gives the same book as loadBook, from the cache the second time', async () => {
+    const { docs, cache } = copyBook();
+    const fresh = loadBook(docs);
+    expect(await loadBookCached(docs, cache)).toEqual(fresh);
+    expect(await loadBookCached(docs, cache)).toEqual(fresh);
+  });
+
+  it('reads a chapter again when it changed, and an include when it changed', async () => {
+    const { docs, root, cache } = copyBook();
+    await loadBookCached(docs, cache);
+    const chapter = path.join(docs, '01-fleet.md');
+    writeFileSync(chapter, readFileSync(chapter, 'utf8').replace('id=join', 'id=joined'));
+    expect((await loadBookCached(docs, cache)).chapters[0]!.steps.map((step) => step.id)).toContain('joined');
+    const snippet = path.join(root, 'snippets/kubeadm/join.yaml');
+    writeFileSync(snippet, readFileSync(snippet, 'utf8').replace('JoinConfiguration', 'JoinConfiguration # changed'));
+    const step = (await loadBookCached(docs, cache)).chapters[0]!.steps.find((candidate) => candidate.kind === 'file');
+    expect(step?.kind === 'file' && step.content).toContain('# changed');
+  });
+
+  it('does not cache a book with problems', async () => {
+    const { docs, cache } = copyBook();
+    writeFileSync(path.join(docs, '02-cleanup.md'), '# Cleanup\n\n```sh {shel}\n```\n');
+    await expect(loadBookCached(docs, cache)).rejects.toBeInstanceOf(BookError);
+    await expect(loadBookCached(docs, cache)).rejects.toBeInstanceOf(BookError);
+  });
+});
