@@ -110,6 +110,17 @@ describe('a failure with --all', () => {
   });
 });
 
+describe('a broken hosts file', () => {
+  it('stops the run before any step, pointing at the line', async () => {
+    const workspace = fleetWorkspace();
+    workspace.write('hosts.yaml', 'hosts:\n  controller-0: { address: 127.0.0.2 }\n  worker-9: { address: 127.0.0.9 }\n');
+    const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('hosts.yaml:3:13: `worker-9` is no host of the book; its hosts are controller-0, worker-0, worker-1');
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('faults', () => {
   it('names an unreachable host, after retrying the connection', async () => {
     const workspace = fleetWorkspace({ 'worker-1': { address: '127.0.0.9' } });
