@@ -9,7 +9,7 @@ import { UsageError, type Arguments } from '../cli/parse-arguments.js';
 import type { StateStore } from '../state/state-store.js';
 import { createGceInventory, type GceSettings } from './inventories/gce.js';
 import type { HostAddress, Inventory } from './inventories/inventory.js';
-import type { Transport } from './transport.js';
+import { couldNotRun, type Transport } from './transport.js';
 import { createGcloudSshTransport, gcloudSshArgs } from './transports/gcloud-ssh.js';
 import { createLocalTransport } from './transports/local.js';
 import { createOpenSshTransport } from './transports/openssh.js';
@@ -54,15 +54,9 @@ async function openInventory(options: ConnectOptions): Promise<Inventory | undef
 /** For a host step in a run that had no reason to set up GCE (a diagnostic on hosts, say). */
 const NO_INVENTORY: Transport = {
   async run(request) {
-    return {
-      exitCode: -1,
-      stdout: '',
-      stderr: '',
-      timedOut: false,
-      interrupted: false,
-      connectionLost: false,
-      error: `${request.host} cannot be reached: this run checked no GCE project; pass --inventory FILE.yaml, or run a chapter with steps on the hosts`,
-    };
+    return couldNotRun(
+      `${request.host} cannot be reached: this run checked no GCE project; pass --inventory FILE.yaml, or run a chapter with steps on the hosts`,
+    );
   },
   async close() {},
 };

@@ -10,7 +10,7 @@ import { formatDiff, matchOutput } from '../checks/match-output.js';
 import type { Mask } from '../report/mask-secrets.js';
 import { MASK } from '../report/mask-secrets.js';
 import type { Failure, HostResult, RunObserver } from './results.js';
-import type { ScriptRequest, ScriptResult, Transport } from './transport.js';
+import { couldNotRun, type ScriptRequest, type ScriptResult, type Transport } from './transport.js';
 import type { LogWriter } from '../state/log-writer.js';
 
 export interface HostRunContext {
@@ -99,15 +99,7 @@ async function runAttempt(transport: Transport, request: ScriptRequest): Promise
   try {
     return await transport.run(request);
   } catch (error) {
-    return {
-      exitCode: -1,
-      stdout: '',
-      stderr: '',
-      timedOut: false,
-      interrupted: false,
-      connectionLost: false,
-      error: (error as Error).message,
-    };
+    return couldNotRun((error as Error).message);
   }
 }
 

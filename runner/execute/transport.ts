@@ -36,6 +36,11 @@ export interface ScriptResult {
   exportedEnv?: Record<string, string>;
 }
 
+/** The result of a script the transport could not run at all. */
+export function couldNotRun(message: string): ScriptResult {
+  return { exitCode: -1, stdout: '', stderr: '', timedOut: false, interrupted: false, connectionLost: false, error: message };
+}
+
 export interface Transport {
   run(request: ScriptRequest): Promise<ScriptResult>;
   /** Starts connecting to hosts the run will need, in the background, where that is safe. */
