@@ -7,9 +7,6 @@ import type { CommandStep, FileStep, Step } from '../book/types.js';
 import { findVariableReferences } from '../parse/find-variables.js';
 import { quoteForBash } from './shell-quote.js';
 
-/** Lines the runner puts before the block's own text. */
-export const PRELUDE_LINES = 1;
-
 /** apt waits for a held dpkg lock (unattended-upgrades on a fresh VM) instead of failing. */
 const APT_PRELUDE =
   'export DEBIAN_FRONTEND=noninteractive; ' +

@@ -21,6 +21,7 @@ const DIAGNOSTIC_TIMEOUT_MS = 60_000;
 export async function collectDiagnostics(context: RunContext & { logs: LogWriter }, signal: AbortSignal): Promise<DiagnosticResult[]> {
   const { book, variables } = context;
   const results: DiagnosticResult[] = [];
+  const mask = maskFor(variables);
   for (const [index, diagnostic] of book.diagnostics.entries()) {
     const step = diagnosticStep(diagnostic, index, book.dir);
     const hosts = expandTarget(book, step.target);
@@ -31,7 +32,7 @@ export async function collectDiagnostics(context: RunContext & { logs: LogWriter
         script,
         env: host === WORKSTATION ? Object.fromEntries(variables.values) : pickUsed(variables.values, step.uses),
         signal,
-        mask: maskFor(variables),
+        mask,
         logs: context.logs,
         logFile: path.join(context.store.logsDir, 'diagnostics', `${step.id}.${host}.log`),
         scratchDir: context.store.scratchDir,
@@ -39,7 +40,6 @@ export async function collectDiagnostics(context: RunContext & { logs: LogWriter
         verbose: false,
       }),
     );
-    const mask = maskFor(variables);
     for (const outcome of outcomes) {
       const stderr = outcome.raw ? mask(outcome.raw.stderr) : (outcome.failure?.message ?? '');
       results.push({ title: diagnostic.title, host: outcome.host, exitCode: outcome.exitCode, output: `${outcome.stdout}${stderr}` });

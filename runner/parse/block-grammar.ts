@@ -50,10 +50,6 @@ export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 export const MODE_PATTERN = /^0?[0-7]{3}$/;
 
-export function isStepKind(word: string): word is StepKind {
-  return (STEP_KINDS as readonly string[]).includes(word);
-}
-
 export function isBlockKind(word: string): word is BlockKind {
   return (BLOCK_KINDS as readonly string[]).includes(word);
 }

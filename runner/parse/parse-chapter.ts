@@ -19,7 +19,7 @@ import {
   ID_PATTERN,
   MODE_PATTERN,
   REQUIRES_ON_KINDS,
-  STEP_KINDS,
+  BLOCK_KINDS,
   VALUE_ATTRIBUTES,
   VARIABLE_NAME,
   type BlockKind,
@@ -161,7 +161,7 @@ function findKind(block: Block, report: Report): BlockKind | undefined {
       report(
         line,
         block.attributesColumn + token.offset,
-        `Unknown kind or flag \`${token.key}\`; kinds are ${[...STEP_KINDS, 'output'].join(', ')}, flags are ${FLAGS.join(', ')}`,
+        `Unknown kind or flag \`${token.key}\`; kinds are ${BLOCK_KINDS.join(', ')}, flags are ${FLAGS.join(', ')}`,
         'unknown-kind',
       );
     }
@@ -171,7 +171,7 @@ function findKind(block: Block, report: Report): BlockKind | undefined {
     report(
       line,
       block.attributesColumn,
-      `The block has attributes but no kind; start them with one of ${[...STEP_KINDS, 'output'].join(', ')} (or remove the braces to make it an illustration)`,
+      `The block has attributes but no kind; start them with one of ${BLOCK_KINDS.join(', ')} (or remove the braces to make it an illustration)`,
       'missing-kind',
     );
     return undefined;
