@@ -58,6 +58,8 @@ export interface CommandStep extends StepBase {
   /** Check retry interval in milliseconds. */
   everyMs: number;
   expected?: ExpectedOutput;
+  /** A check that may rightly pass before its chapter runs (`may-pass-early`): --prove-checks leaves it out. */
+  mayPassEarly: boolean;
 }
 
 /** A `file` block: writes content (inline or from an include) to a path. */

@@ -16,6 +16,8 @@ export interface Arguments {
   force: boolean;
   keep: boolean;
   dryRun: boolean;
+  /** Run each chapter's checks once before it; one that passes then proves nothing. */
+  proveChecks: boolean;
   verbose: boolean;
   reports: string[];
   parallel: number;
@@ -47,6 +49,7 @@ const OPTIONS = {
   force: { type: 'boolean', default: false },
   keep: { type: 'boolean', default: false },
   'dry-run': { type: 'boolean', default: false },
+  'prove-checks': { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
   report: { type: 'string', multiple: true, default: [] as string[] },
   parallel: { type: 'string', default: '0' },
@@ -105,6 +108,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
     force: values.force,
     keep: values.keep,
     dryRun: values['dry-run'],
+    proveChecks: values['prove-checks'],
     verbose: values.verbose,
     reports: values.report,
     parallel,
@@ -143,6 +147,8 @@ Options:
   --force                   run even though earlier chapters have not passed
   --keep                    with --all: do not run the cleanup chapter
   --dry-run                 print the plan and run nothing
+  --prove-checks            before each chapter, run its checks once: they must fail, or they
+                            prove nothing about the chapter's work (a run that does fails)
   -v, --verbose             stream every step's output
   --report FILE             write a report: FILE.json (run report) or FILE.xml (JUnit); may repeat
   --parallel N              run a step on at most N hosts at once (default: all)

@@ -77,6 +77,7 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
       cleanupSignal: interrupts.cleanupSignal,
       verbose: args.verbose,
       parallel: args.parallel || Number.POSITIVE_INFINITY,
+      proveChecks: args.proveChecks,
     });
     progress.stop();
     const report = buildReport(book, result, variables);

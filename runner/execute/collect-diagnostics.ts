@@ -11,8 +11,7 @@ import { expandTarget } from '../plan/plan-run.js';
 import { buildStepScript } from './build-script.js';
 import type { DiagnosticResult } from './results.js';
 import type { RunContext } from './run-plan.js';
-import { mapLimited } from './map-limited.js';
-import { runStepOnHost } from './run-step.js';
+import { runOnHosts } from './run-on-hosts.js';
 import type { LogWriter } from '../state/log-writer.js';
 import { maskFor } from './variables.js';
 
@@ -26,20 +25,19 @@ export async function collectDiagnostics(context: RunContext & { logs: LogWriter
     const step = diagnosticStep(diagnostic, index, book.dir);
     const hosts = expandTarget(book, step.target);
     const script = buildStepScript(step, variables.values);
-    const outcomes = await mapLimited(hosts, context.parallel, (host) =>
-      runStepOnHost(step, host, {
-        transport: context.transportFor(host),
-        script,
-        env: host === WORKSTATION ? Object.fromEntries(variables.values) : pickUsed(variables.values, step.uses),
-        signal,
-        mask,
-        logs: context.logs,
-        logFile: path.join(context.store.logsDir, 'diagnostics', `${step.id}.${host}.log`),
-        scratchDir: context.store.scratchDir,
-        observer: {},
-        verbose: false,
-      }),
-    );
+    const runs = await runOnHosts(step, hosts, script, {
+      variables: variables.values,
+      transportFor: context.transportFor,
+      parallel: context.parallel,
+      signal,
+      mask,
+      logs: context.logs,
+      logFile: (host) => path.join(context.store.logsDir, 'diagnostics', `${step.id}.${host}.log`),
+      scratchDir: context.store.scratchDir,
+      observer: {},
+      verbose: false,
+    });
+    const outcomes = runs.map((run) => run.outcome);
     for (const outcome of outcomes) {
       const stderr = outcome.raw ? mask(outcome.raw.stderr) : (outcome.failure?.message ?? '');
       results.push({ title: diagnostic.title, host: outcome.host, exitCode: outcome.exitCode, output: `${outcome.stdout}${stderr}` });
@@ -71,9 +69,6 @@ function diagnosticStep(diagnostic: Diagnostic, index: number, bookDir: string):
     script: diagnostic.script,
     exit: 0,
     everyMs: 0,
+    mayPassEarly: false,
   };
-}
-
-function pickUsed(values: ReadonlyMap<string, string>, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((name) => values.has(name)).map((name) => [name, values.get(name)!]));
 }

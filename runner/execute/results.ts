@@ -1,5 +1,5 @@
 /** What a run produced: per host, per step, per chapter. Reports and the site read these. */
-import type { Chapter, Step } from '../book/types.js';
+import type { Chapter, CommandStep, Step } from '../book/types.js';
 
 export type StepStatus = 'passed' | 'failed' | 'skipped' | 'not-run' | 'interrupted';
 
@@ -39,6 +39,18 @@ export interface ChapterResult {
   status: 'passed' | 'failed' | 'skipped' | 'not-run' | 'interrupted';
   steps: StepResult[];
   durationMs: number;
+  /** With --prove-checks: the chapter's checks, each run once before its steps. */
+  earlyChecks?: EarlyCheck[];
+}
+
+/**
+ * A check run once before its chapter's steps (`lab run --prove-checks`). It should fail then:
+ * `passed` means the check passes without the chapter's work, so it proves nothing about it.
+ */
+export interface EarlyCheck {
+  step: CommandStep;
+  status: 'passed' | 'failed' | 'interrupted';
+  hosts: HostResult[];
 }
 
 /** What one of the book's diagnostics printed on one host after a failure (masked). */
@@ -68,6 +80,8 @@ export interface RunObserver {
   attemptFailed?(step: Step, host: string, attempt: number, failure: Failure, willRetry: boolean): void;
   stepEnd?(result: StepResult): void;
   chapterEnd?(result: ChapterResult): void;
+  /** A chapter's checks, run once before its steps by --prove-checks. */
+  checksRunEarly?(chapter: Chapter, checks: EarlyCheck[]): void;
   /** The results of one diagnostic, on each of its hosts. */
   diagnostic?(results: DiagnosticResult[]): void;
   /** Something the run wants the reader to know, such as a cleanup starting after a failure. */

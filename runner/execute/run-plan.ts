@@ -11,10 +11,18 @@ import type { LabState, StateStore, StepRecord } from '../state/state-store.js';
 import { throttleSaves, type ThrottledSave } from '../state/throttle-saves.js';
 import { LogWriter } from '../state/log-writer.js';
 import { buildStepScript, MissingVariableError } from './build-script.js';
-import { combineStatuses, type ChapterResult, type HostResult, type RunObserver, type RunResult, type StepResult } from './results.js';
-import { runStepOnHost, type HostRunOutcome } from './run-step.js';
+import {
+  combineStatuses,
+  type ChapterResult,
+  type EarlyCheck,
+  type HostResult,
+  type RunObserver,
+  type RunResult,
+  type StepResult,
+} from './results.js';
+import { runChecksEarly } from './run-checks-early.js';
 import type { Transport } from './transport.js';
-import { mapLimited } from './map-limited.js';
+import { runOnHosts } from './run-on-hosts.js';
 import { collectDiagnostics } from './collect-diagnostics.js';
 import { applyExportedEnv, assignVariable, maskFor, saveVariables, type Variables } from './variables.js';
 
@@ -33,6 +41,8 @@ export interface RunContext {
   verbose: boolean;
   /** Hosts a step runs on at once. */
   parallel: number;
+  /** Run each chapter's checks once before its steps; one that passes then proves nothing (--prove-checks). */
+  proveChecks: boolean;
 }
 
 /** Steps that end within this long of the last save share the next one. */
@@ -70,30 +80,35 @@ async function runChapters(plan: Plan, context: Running): Promise<RunResult> {
       chapters.push(notRun(planned));
       continue;
     }
-    const result = await runChapter(planned, context, context.signal);
+    const result = await runChapter(planned, context, context.signal, context.proveChecks);
     chapters.push(result);
     stopped = result.status === 'failed' || result.status === 'interrupted';
   }
+  const failed = chapters.some((c) => c.status === 'failed');
+  // Every chapter's work is done: the cleanup chapter has something to delete.
+  const built = chapters.every((c) => c.status === 'passed' || c.status === 'skipped');
+  const provedNothing = chapters.some((c) => c.earlyChecks?.some((check) => check.status === 'passed'));
   let status: RunResult['status'] = chapters.some((c) => c.status === 'interrupted')
     ? 'interrupted'
-    : chapters.some((c) => c.status === 'failed')
+    : failed || provedNothing
       ? 'failed'
       : 'passed';
 
   // Before the cleanup chapter tears it down, record what the failure looks like.
-  const diagnostics = status === 'failed' && context.book.diagnostics.length > 0 ? await runDiagnostics(context) : [];
+  const diagnostics = failed && context.book.diagnostics.length > 0 ? await runDiagnostics(context) : [];
 
   if (plan.cleanup && !context.cleanupSignal.aborted) {
-    if (status !== 'passed') {
+    if (status === 'interrupted' || failed) {
       context.observer.notice?.(
         status === 'interrupted'
           ? 'Interrupted: running the cleanup chapter so nothing is left behind (press Ctrl-C again to skip it).'
-          : 'A step failed: running the cleanup chapter so nothing is left behind.',
+          : 'The run failed: running the cleanup chapter so nothing is left behind.',
       );
     }
     const warn = () => context.observer.notice?.('The cleanup chapter goes on so nothing is left behind; press Ctrl-C again to stop it.');
     context.signal.addEventListener('abort', warn, { once: true });
-    const cleanup = await runChapter(plan.cleanup, context, context.cleanupSignal);
+    // After a failure there may be nothing to delete, and the cleanup's checks would rightly pass before it.
+    const cleanup = await runChapter(plan.cleanup, context, context.cleanupSignal, context.proveChecks && built);
     context.signal.removeEventListener('abort', warn);
     chapters.push(cleanup);
     if (cleanup.status === 'interrupted') status = 'interrupted';
@@ -114,12 +129,14 @@ async function runDiagnostics(context: Running) {
   return collectDiagnostics(context, context.cleanupSignal);
 }
 
-async function runChapter(planned: PlannedChapter, context: Running, signal: AbortSignal): Promise<ChapterResult> {
+async function runChapter(planned: PlannedChapter, context: Running, signal: AbortSignal, prove: boolean): Promise<ChapterResult> {
   const started = performance.now();
   const toRun = planned.steps.filter((entry) => !entry.skip).length;
   context.observer.chapterStart?.(planned.chapter, toRun);
+  const earlyChecks = prove ? await proveChapterChecks(planned, context, signal) : undefined;
+  const interruptedEarly = earlyChecks?.some((check) => check.status === 'interrupted') ?? false;
   const steps: StepResult[] = [];
-  let stopped = false;
+  let stopped = interruptedEarly;
   for (const entry of planned.steps) {
     if (entry.skip || stopped) {
       steps.push(unrunStep(entry.step, entry.hosts, entry.skip ? 'skipped' : 'not-run'));
@@ -131,18 +148,49 @@ async function runChapter(planned: PlannedChapter, context: Running, signal: Abo
     if (result.status === 'interrupted' || (result.status === 'failed' && !entry.step.optional)) stopped = true;
   }
   const ran = steps.filter((step) => step.status !== 'skipped');
-  const status: ChapterResult['status'] = steps.some((s) => s.status === 'interrupted')
-    ? 'interrupted'
-    : steps.some((s) => s.status === 'failed' && !s.step.optional)
-      ? 'failed'
-      : ran.length === 0
-        ? 'skipped'
-        : 'passed';
+  const status: ChapterResult['status'] =
+    interruptedEarly || steps.some((s) => s.status === 'interrupted')
+      ? 'interrupted'
+      : steps.some((s) => s.status === 'failed' && !s.step.optional)
+        ? 'failed'
+        : ran.length === 0
+          ? 'skipped'
+          : 'passed';
   if (planned.chapter.isCleanup && status === 'passed') forgetProgress(context);
   context.saves.flush();
-  const result: ChapterResult = { chapter: planned.chapter, status, steps, durationMs: Math.round(performance.now() - started) };
+  const result: ChapterResult = {
+    chapter: planned.chapter,
+    status,
+    steps,
+    durationMs: Math.round(performance.now() - started),
+    ...(earlyChecks ? { earlyChecks } : {}),
+  };
   context.observer.chapterEnd?.(result);
   return result;
+}
+
+/** Undefined when the chapter resumes mid-way: some of its work is done, so its checks may rightly pass. */
+async function proveChapterChecks(planned: PlannedChapter, context: Running, signal: AbortSignal): Promise<EarlyCheck[] | undefined> {
+  if (planned.steps.some((entry) => entry.skip)) {
+    if (planned.steps.some((entry) => !entry.skip)) {
+      context.observer.notice?.(
+        `${planned.chapter.name} resumes after steps that passed earlier, so its checks are not run before it (--restart runs the whole chapter).`,
+      );
+    }
+    return undefined;
+  }
+  const checks = await runChecksEarly(planned, {
+    variables: context.variables.values,
+    transportFor: context.transportFor,
+    parallel: context.parallel,
+    signal,
+    mask: maskFor(context.variables),
+    logs: context.logs,
+    logsDir: context.store.logsDir,
+    scratchDir: context.store.scratchDir,
+  });
+  context.observer.checksRunEarly?.(planned.chapter, checks);
+  return checks;
 }
 
 async function runStep(step: Step, hosts: string[], context: Running, signal: AbortSignal): Promise<StepResult> {
@@ -171,20 +219,17 @@ async function runStep(step: Step, hosts: string[], context: Running, signal: Ab
     );
   }
 
-  const outcomes = await mapLimited(hosts, context.parallel, (host) => {
-    const env = host === WORKSTATION ? Object.fromEntries(variables.values) : pick(variables.values, step.uses);
-    return runStepOnHost(step, host, {
-      transport: context.transportFor(host),
-      script,
-      env,
-      signal,
-      mask,
-      logs: context.logs,
-      logFile: path.join(context.store.logsDir, step.chapter, `${step.id}.${host}.log`),
-      scratchDir: context.store.scratchDir,
-      observer: context.observer,
-      verbose: context.verbose,
-    }).then((outcome) => ({ outcome, env }));
+  const outcomes = await runOnHosts(step, hosts, script, {
+    variables: variables.values,
+    transportFor: context.transportFor,
+    parallel: context.parallel,
+    signal,
+    mask,
+    logs: context.logs,
+    logFile: (host) => path.join(context.store.logsDir, step.chapter, `${step.id}.${host}.log`),
+    scratchDir: context.store.scratchDir,
+    observer: context.observer,
+    verbose: context.verbose,
   });
 
   for (const { outcome, env } of outcomes) {
@@ -258,13 +303,4 @@ function unrunStep(step: Step, hosts: string[], status: 'skipped' | 'not-run'): 
     startedAt: '',
     durationMs: 0,
   };
-}
-
-function pick(values: ReadonlyMap<string, string>, names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of names) {
-    const value = values.get(name);
-    if (value !== undefined) picked[name] = value;
-  }
-  return picked;
 }

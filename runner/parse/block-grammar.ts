@@ -17,9 +17,15 @@ export const REQUIRES_ON_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file']
 /** Kinds whose scripts run as root on a host. */
 export const ROOT_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file'];
 
-/** Flags: attributes without a value. */
-export const FLAGS = ['secret', 'optional'] as const;
-export type Flag = (typeof FLAGS)[number];
+/** Flags: attributes without a value, and the kinds that accept each. */
+export const FLAG_KINDS = {
+  secret: STEP_KINDS,
+  optional: STEP_KINDS,
+  /** `lab run --prove-checks` does not require this check to fail before its chapter. */
+  'may-pass-early': ['check'],
+} as const satisfies Record<string, readonly StepKind[]>;
+export type Flag = keyof typeof FLAG_KINDS;
+export const FLAGS = Object.keys(FLAG_KINDS) as Flag[];
 
 /** Attributes with a value, and the kinds that accept each. */
 export const VALUE_ATTRIBUTES = {
@@ -55,7 +61,7 @@ export function isBlockKind(word: string): word is BlockKind {
 }
 
 export function isFlag(word: string): word is Flag {
-  return (FLAGS as readonly string[]).includes(word);
+  return Object.hasOwn(FLAG_KINDS, word);
 }
 
 export function isValueAttribute(word: string): word is ValueAttribute {

@@ -28,6 +28,7 @@ import {
   isValueAttribute,
   parseDuration,
   FLAGS,
+  FLAG_KINDS,
 } from './block-grammar.js';
 import { findFileVariables, findVariables } from './find-variables.js';
 import { tokenizeAttributes, type AttributeToken } from './parse-attributes.js';
@@ -238,7 +239,17 @@ function buildStep(block: Block, kind: StepKind, index: number, context: Chapter
 
   for (const token of block.tokens) {
     if (token.value === undefined) {
-      if (isFlag(token.key)) flags.add(token.key);
+      if (!isFlag(token.key)) continue;
+      if (!(FLAG_KINDS[token.key] as readonly string[]).includes(kind)) {
+        fail(
+          token,
+          `\`${token.key}\` does not apply to a ${kind} block; it is for ${FLAG_KINDS[token.key].join(', ')}`,
+          'attribute-not-for-kind',
+        );
+      } else if (flags.has(token.key)) {
+        fail(token, `\`${token.key}\` is given twice; keep one`, 'duplicate-attribute');
+      }
+      flags.add(token.key);
       continue;
     }
     if (!isValueAttribute(token.key)) {
@@ -322,6 +333,7 @@ function buildStep(block: Block, kind: StepKind, index: number, context: Chapter
     everyMs,
     uses: findVariables(script),
     hash: hashStep(kind, block.meta, script),
+    mayPassEarly: flags.has('may-pass-early'),
     ...(capture === undefined ? {} : { capture }),
   };
   return step;

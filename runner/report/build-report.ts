@@ -4,8 +4,8 @@
  * Every string in it is masked.
  */
 import path from 'node:path';
-import type { Book } from '../book/types.js';
-import type { RunResult, StepStatus } from '../execute/results.js';
+import type { Book, Step } from '../book/types.js';
+import type { HostResult, RunResult, StepStatus } from '../execute/results.js';
 import { maskFor, type Variables } from '../execute/variables.js';
 import { maskDeep } from './mask-secrets.js';
 
@@ -47,6 +47,11 @@ export interface RunReport {
   versions: Record<string, string>;
   chapters: ReportChapter[];
   steps: ReportStep[];
+  /**
+   * With --prove-checks: each check run once before its chapter. `failed` is what it should do;
+   * `passed` means it proves nothing about its chapter's work. Reports from before the option lack it.
+   */
+  earlyChecks?: ReportStep[];
   /** What the book's diagnostics printed after a failure, before the cleanup. */
   diagnostics: { title: string; host: string; exitCode: number; output: string }[];
 }
@@ -75,24 +80,29 @@ export function buildReport(book: Book, result: RunResult, variables: Variables)
     })),
     diagnostics: result.diagnostics,
     steps: result.chapters.flatMap((chapter) =>
-      chapter.steps.flatMap((step) =>
-        step.hosts.map((host): ReportStep => ({
-          id: step.step.id,
-          chapter: chapter.chapter.name,
-          title: step.step.title,
-          kind: step.step.kind,
-          host: host.host,
-          status: host.status,
-          durationMs: host.durationMs,
-          attempts: host.attempts,
-          exitCode: host.exitCode,
-          source: `${path.relative(book.root, step.step.position.file)}:${step.step.position.line}`,
-          ...(step.step.kind === 'check' && host.attempts > 0 ? { output: host.stdout } : {}),
-          ...(host.failure ? { failure: { ...host.failure } } : {}),
-        })),
-      ),
+      chapter.steps.flatMap((step) => step.hosts.map((host) => reportHost(book, chapter.chapter.name, step.step, host))),
+    ),
+    earlyChecks: result.chapters.flatMap((chapter) =>
+      (chapter.earlyChecks ?? []).flatMap((check) => check.hosts.map((host) => reportHost(book, chapter.chapter.name, check.step, host))),
     ),
   };
   // Titles and sources come from the book, outputs from the run: mask them all in one place.
   return maskDeep(report, maskFor(variables));
+}
+
+function reportHost(book: Book, chapter: string, step: Step, host: HostResult): ReportStep {
+  return {
+    id: step.id,
+    chapter,
+    title: step.title,
+    kind: step.kind,
+    host: host.host,
+    status: host.status,
+    durationMs: host.durationMs,
+    attempts: host.attempts,
+    exitCode: host.exitCode,
+    source: `${path.relative(book.root, step.position.file)}:${step.position.line}`,
+    ...(step.kind === 'check' && host.attempts > 0 ? { output: host.stdout } : {}),
+    ...(host.failure ? { failure: { ...host.failure } } : {}),
+  };
 }

@@ -115,6 +115,25 @@ export function createProgress(options: ProgressOptions): RunObserver & { stop()
             : paint('red', result.status);
       println(`  ${result.chapter.name} ${mark} ${paint('dim', `in ${formatSeconds(result.durationMs)}`)}`);
     },
+    checksRunEarly(_chapter, checks) {
+      const failedEarly = checks.filter((check) => check.status === 'failed');
+      for (const check of checks.filter((check) => check.status === 'passed')) {
+        println(
+          `  ${paint('red', '✖')} ${check.step.id} passes before the chapter has run, so it proves nothing ${paint('dim', `(${locate(check.step)})`)}\n` +
+            `    Make it assert what only this chapter creates, or mark it \`may-pass-early\` if it may rightly pass.`,
+        );
+      }
+      if (options.verbose) {
+        for (const check of failedEarly) {
+          const reasons = check.hosts.map((host) => `${host.host}: ${host.failure?.message ?? host.status}`).join('; ');
+          println(`    ${paint('dim', `${check.step.id} before the chapter: ${reasons}`)}`);
+        }
+      }
+      if (failedEarly.length > 0 && failedEarly.length === checks.length) {
+        const count = checks.length === 1 ? 'its check fails, as it should' : `its ${checks.length} checks fail, as they should`;
+        println(`  ${paint('green', '✔')} ${paint('dim', `Before the chapter, ${count}`)}`);
+      }
+    },
     diagnostic(results) {
       for (const result of results) {
         const lines = result.output.trimEnd().split('\n');
@@ -144,7 +163,7 @@ type Paint = (format: Parameters<typeof styleText>[0], text: string) => string;
 export function explainFailure(result: StepResult, logsDir: string, paint: Paint = (_, text) => text): string {
   const { step } = result;
   const failed = result.hosts.filter((host) => host.status === 'failed' && host.failure);
-  const location = `${path.relative(process.cwd(), step.position.file)}:${step.position.line}`;
+  const location = locate(step);
   const lines = [paint('red', `  ✖ ${step.id} failed on ${failed.map((host) => host.host).join(', ')}`) + paint('dim', `  (${location})`)];
   const command = step.kind === 'file' ? `write ${step.path}` : step.script.trimEnd();
   const commandLines = command.split('\n');
@@ -172,6 +191,11 @@ function describeHostFailure(host: string, failure: Failure, step: Step, logsDir
   }
   lines.push(`    log: ${path.relative(process.cwd(), path.join(logsDir, step.chapter, `${step.id}.${host}.log`))}`);
   return lines;
+}
+
+/** `docs/05-nodes.md:42`, from where the reader stands. */
+export function locate(step: Step): string {
+  return `${path.relative(process.cwd(), step.position.file)}:${step.position.line}`;
 }
 
 function formatSeconds(ms: number): string {

@@ -1,8 +1,8 @@
 /** The last line of a run: what passed, or where it stopped and how to go on. */
-import path from 'node:path';
 import { styleText } from 'node:util';
 import { formatDuration } from '../parse/block-grammar.js';
 import type { RunResult } from '../execute/results.js';
+import { locate } from './progress.js';
 
 export function describeOutcome(result: RunResult, color: boolean): string {
   const paint = (format: Parameters<typeof styleText>[0], text: string) => (color ? styleText(format, text) : text);
@@ -12,8 +12,17 @@ export function describeOutcome(result: RunResult, color: boolean): string {
   const took = formatDuration(result.durationMs);
   if (result.status === 'passed') return paint('green', `✔ All steps passed in ${took}: ${tally}.`);
   const stop = steps.find((step) => step.status === 'interrupted' || (step.status === 'failed' && !step.step.optional));
-  const where = stop ? ` at ${stop.step.id} (${path.relative(process.cwd(), stop.step.position.file)}:${stop.step.position.line})` : '';
-  const resume = stop ? ` Resume with \`lab run ${stop.step.chapter}\`.` : '';
+  // Stopped while its checks ran early, a chapter has no step to point at.
+  const stoppedChapter = stop?.step.chapter ?? result.chapters.find((chapter) => chapter.status === 'interrupted')?.chapter.name;
+  const where = stop ? ` at ${stop.step.id} (${locate(stop.step)})` : stoppedChapter ? ` in ${stoppedChapter}` : '';
+  const resume = stoppedChapter ? ` Resume with \`lab run ${stoppedChapter}\`.` : '';
   if (result.status === 'interrupted') return paint('yellow', `■ Interrupted${where} after ${took}: ${tally}. State saved.${resume}`);
-  return paint('red', `✖ Failed${where} after ${took}: ${tally}.${resume}`);
+  const provedNothing = result.chapters.flatMap((chapter) => chapter.earlyChecks ?? []).filter((check) => check.status === 'passed');
+  if (stop || provedNothing.length === 0) return paint('red', `✖ Failed${where} after ${took}: ${tally}.${resume}`);
+  const one = provedNothing.length === 1;
+  const which = provedNothing.map((check) => `${check.step.id} (${locate(check.step)})`).join(', ');
+  return paint(
+    'red',
+    `✖ The steps ran in ${took} (${tally}), but ${one ? 'a check passes' : `${provedNothing.length} checks pass`} before ${one ? 'its chapter has' : 'their chapters have'} run, so ${one ? 'it proves' : 'they prove'} nothing: ${which}.`,
+  );
 }

@@ -19,22 +19,23 @@ export function writeReport(file: string, report: RunReport): void {
 }
 
 export function renderJunit(report: RunReport): string {
+  const early = report.earlyChecks ?? [];
   const suites = report.chapters.map((chapter) => {
-    const cases = report.steps.filter((step) => step.chapter === chapter.name);
-    const count = (status: ReportStep['status']) => cases.filter((step) => step.status === status).length;
-    const failures = count('failed');
-    const errors = count('interrupted');
-    const skipped = count('skipped') + count('not-run');
+    const cases = report.steps.filter((step) => step.chapter === chapter.name).map(caseOf);
+    // A check run before its chapter is a test of the check: it passes when the check failed.
+    cases.unshift(...early.filter((check) => check.chapter === chapter.name).map(earlyCaseOf));
+    const count = (status: TestCase['status']) => cases.filter((test) => test.status === status).length;
     const seconds = (chapter.durationMs / 1000).toFixed(3);
     return (
-      `  <testsuite name="${escapeXml(`${chapter.name} ${chapter.title}`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds}">\n` +
+      `  <testsuite name="${escapeXml(`${chapter.name} ${chapter.title}`)}" tests="${cases.length}" failures="${count('failed')}" errors="${count('interrupted')}" skipped="${count('skipped') + count('not-run')}" time="${seconds}">\n` +
       cases.map(renderCase).join('') +
       '  </testsuite>\n'
     );
   });
-  const tests = report.steps.length;
-  const failures = report.steps.filter((step) => step.status === 'failed').length;
-  const errors = report.steps.filter((step) => step.status === 'interrupted').length;
+  const all = [...report.steps.map(caseOf), ...early.map(earlyCaseOf)];
+  const tests = all.length;
+  const failures = all.filter((test) => test.status === 'failed').length;
+  const errors = all.filter((test) => test.status === 'interrupted').length;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="${escapeXml(report.book)}" tests="${tests}" failures="${failures}" errors="${errors}" time="${(report.durationMs / 1000).toFixed(3)}" timestamp="${report.startedAt}">\n` +
@@ -43,18 +44,42 @@ export function renderJunit(report: RunReport): string {
   );
 }
 
-function renderCase(step: ReportStep): string {
-  const name = `${step.id} on ${step.host}: ${step.title}`;
+/** One JUnit testcase: a step on a host, or a check run before its chapter. */
+interface TestCase {
+  name: string;
+  step: ReportStep;
+  status: ReportStep['status'];
+  failure?: { reason: string; message: string; diff?: string; tail: string };
+}
+
+function caseOf(step: ReportStep): TestCase {
+  return {
+    name: `${step.id} on ${step.host}: ${step.title}`,
+    step,
+    status: step.status,
+    ...(step.failure ? { failure: step.failure } : {}),
+  };
+}
+
+function earlyCaseOf(check: ReportStep): TestCase {
+  const name = `${check.id} on ${check.host} fails before its chapter: ${check.title}`;
+  if (check.status === 'failed') return { name, step: check, status: 'passed' };
+  if (check.status !== 'passed') return { name, step: check, status: check.status };
+  const message =
+    'passes before its chapter has run, so it proves nothing; make it assert what only this chapter creates, or mark it may-pass-early';
+  return { name, step: check, status: 'failed', failure: { reason: 'proves-nothing', message, tail: check.output ?? '' } };
+}
+
+function renderCase({ name, step, status, failure }: TestCase): string {
   const open = `    <testcase classname="${escapeXml(step.chapter)}" name="${escapeXml(name)}" file="${escapeXml(step.source.split(':')[0]!)}" time="${(step.durationMs / 1000).toFixed(3)}"`;
-  if (step.status === 'passed') return `${open}/>\n`;
-  if (step.status === 'skipped') return `${open}>\n      <skipped message="passed in an earlier run"/>\n    </testcase>\n`;
-  if (step.status === 'not-run') return `${open}>\n      <skipped message="not run: an earlier step failed"/>\n    </testcase>\n`;
-  const failure = step.failure;
-  const element = step.status === 'interrupted' ? 'error' : 'failure';
+  if (status === 'passed') return `${open}/>\n`;
+  if (status === 'skipped') return `${open}>\n      <skipped message="passed in an earlier run"/>\n    </testcase>\n`;
+  if (status === 'not-run') return `${open}>\n      <skipped message="not run: an earlier step failed"/>\n    </testcase>\n`;
+  const element = status === 'interrupted' ? 'error' : 'failure';
   const body = [failure?.message, failure?.diff, failure?.tail].filter(Boolean).join('\n\n');
   return (
     `${open}>\n` +
-    `      <${element} message="${escapeXml(failure?.message ?? step.status)}" type="${escapeXml(failure?.reason ?? step.status)}">${escapeXml(`${step.source}\n${body}`)}</${element}>\n` +
+    `      <${element} message="${escapeXml(failure?.message ?? status)}" type="${escapeXml(failure?.reason ?? status)}">${escapeXml(`${step.source}\n${body}`)}</${element}>\n` +
     '    </testcase>\n'
   );
 }

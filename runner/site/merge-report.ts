@@ -10,6 +10,8 @@ export interface StepRunInfo {
   host: string;
   status: string;
   output?: string;
+  /** A check's status when --prove-checks ran it before its chapter: `failed` as it should. */
+  early?: string;
 }
 
 export interface ChapterRunInfo {
@@ -55,6 +57,10 @@ export function mergeReport(report: RunReport): SiteRunInfo {
     const list = steps.get(step.id) ?? [];
     list.push({ host: step.host, status: step.status, ...(step.output !== undefined ? { output: step.output } : {}) });
     steps.set(step.id, list);
+  }
+  for (const check of report.earlyChecks ?? []) {
+    const seen = steps.get(check.id)?.find((run) => run.host === check.host);
+    if (seen) seen.early = check.status;
   }
   return { chapters, steps };
 }

@@ -69,12 +69,21 @@ function figure(step: Step, options: StepsOptions, pre: Element, expected: strin
   if (runs && runs.length > 0 && step.kind === 'check') {
     body.push(
       h('details.step-seen', [
-        h('summary', `What the last run saw (${runs.map((run) => `${run.host}: ${run.status}`).join(', ')})`),
+        h('summary', `What the last run saw (${runs.map((run) => `${run.host}: ${run.status}`).join(', ')})${describeEarly(runs)}`),
         ...runs.map((run) => h('pre', [h('code', `# ${run.host}\n${run.output ?? ''}`)])),
       ]),
     );
   }
   return h(`figure.step.step-${step.kind}`, { id: `step-${step.id}`, 'data-kind': step.kind }, body);
+}
+
+/** What --prove-checks saw before the chapter ran, when the run used it. */
+function describeEarly(runs: StepRunInfo[]): string {
+  const early = runs.filter((run) => run.early !== undefined);
+  if (early.length === 0) return '';
+  if (early.some((run) => run.early === 'passed')) return '; it passed even before its chapter ran, so it proves nothing';
+  if (early.every((run) => run.early === 'failed')) return '; before its chapter ran it failed, as it should';
+  return '';
 }
 
 function classLanguage(code: Element): string {

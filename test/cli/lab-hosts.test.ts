@@ -63,6 +63,23 @@ describe('steps on hosts', () => {
     expect(workspace.read('report.json') + workspace.read('junit.xml')).not.toContain(TOKEN);
   });
 
+  it('with --prove-checks, runs a check on each of its hosts before the chapter, where it fails', async () => {
+    const workspace = fleetWorkspace();
+    const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml', '--prove-checks', '--report', 'report.json']);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const report = JSON.parse(workspace.read('report.json'));
+    const early = report.earlyChecks.map((check: { id: string; host: string; status: string; failure: { tail: string } }) => [
+      check.id,
+      check.host,
+      check.status,
+      check.failure.tail,
+    ]);
+    expect(early).toEqual([
+      ['file-arrived', 'worker-0', 'failed', expect.stringContaining('kubeadm.yaml: No such file or directory')],
+      ['file-arrived', 'worker-1', 'failed', expect.stringContaining('kubeadm.yaml: No such file or directory')],
+    ]);
+  });
+
   it('shows each host its own output, prefixed with its name, with --verbose', async () => {
     const workspace = fleetWorkspace();
     const result = await workspace.lab(['run', 'chapter-1', '--inventory', 'hosts.yaml', '--verbose']);

@@ -87,7 +87,7 @@ describe('--all after a failure', () => {
     workspace.edit('docs/01-long.md', 'echo after >> progress.txt', 'echo after >> progress.txt; exit 4');
     const result = await workspace.lab(['run', '--all'], { NAP: '0' });
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain('A step failed: running the cleanup chapter so nothing is left behind.');
+    expect(result.stdout).toContain('The run failed: running the cleanup chapter so nothing is left behind.');
     expect(workspace.read('.lab/work/progress.txt')).toBe('before\nnapping\nafter\ncleaned\n');
   });
 

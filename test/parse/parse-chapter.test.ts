@@ -66,6 +66,12 @@ describe('parseChapter: attributes', () => {
     });
   });
 
+  it('marks a check that may rightly pass before its chapter runs', () => {
+    const [plain, early] = parse(`${fence}sh {check}\ntrue\n${fence}\n${fence}sh {check may-pass-early}\ntrue\n${fence}\n`)
+      .steps as CommandStep[];
+    expect([plain!.mayPassEarly, early!.mayPassEarly]).toEqual([false, true]);
+  });
+
   it('gives checks a 2m timeout and a 5s interval unless told', () => {
     const step = parse(`${fence}sh {check}\ntrue\n${fence}\n${fence}sh {check timeout=5m every=10s}\ntrue\n${fence}\n`)
       .steps as CommandStep[];
@@ -140,7 +146,7 @@ describe('parseChapter: problems, each at its line and column', () => {
     [
       'an unknown kind',
       `${fence}sh {shell}\n${fence}`,
-      '1:8: Unknown kind or flag `shell`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional',
+      '1:8: Unknown kind or flag `shell`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early',
     ],
     [
       'an unknown attribute',
@@ -166,7 +172,7 @@ describe('parseChapter: problems, each at its line and column', () => {
     [
       'a bad duration',
       `${fence}sh {check timeout=5 minutes}\n${fence}`,
-      '1:24: Unknown kind or flag `minutes`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional',
+      '1:24: Unknown kind or flag `minutes`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early',
     ],
     [
       'a bad duration value',
@@ -174,6 +180,12 @@ describe('parseChapter: problems, each at its line and column', () => {
       '1:14: `timeout=5x` is not a duration; write it like 30s, 10m, 1h30m or 500ms',
     ],
     ['every= on a plain step', `${fence}sh {sh every=5s}\n${fence}`, '1:11: `every=` does not apply to a sh block; it is for check'],
+    [
+      'may-pass-early on a plain step',
+      `${fence}sh {sh may-pass-early}\n${fence}`,
+      '1:11: `may-pass-early` does not apply to a sh block; it is for check',
+    ],
+    ['a repeated flag', `${fence}sh {sh secret secret}\n${fence}`, '1:18: `secret` is given twice; keep one'],
     [
       'a bad capture name',
       `${fence}sh {sh capture=my-var}\n${fence}`,

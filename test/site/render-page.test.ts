@@ -63,9 +63,41 @@ describe('renderPage', () => {
       ],
     } as RunReport;
     const { html } = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
-    expect(html).toContain('What the last run saw (worker-0: passed)');
+    expect(html).toContain('What the last run saw (worker-0: passed)</summary>');
     expect(html).toContain('&#x3C;script>alert(1)&#x3C;/script> token: ***');
     expect(html).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('says whether a check failed before its chapter ran, when the run proved the checks', async () => {
+    const seen = {
+      id: 'file-arrived',
+      chapter: 'chapter-1',
+      title: '',
+      kind: 'check',
+      host: 'worker-0',
+      durationMs: 1,
+      source: '',
+      exitCode: 0,
+    };
+    const report = {
+      format: 'kubeadm-lab-report/v1',
+      book: 'Fleet fixture',
+      status: 'passed',
+      startedAt: '',
+      finishedAt: '2026-11-24T03:40:00Z',
+      durationMs: 1,
+      versions: {},
+      chapters: [],
+      diagnostics: [],
+      steps: [{ ...seen, status: 'passed', attempts: 2, output: 'apiVersion: kubeadm.k8s.io/v1beta4' }],
+      earlyChecks: [{ ...seen, status: 'failed', attempts: 1, exitCode: 1 }],
+    } as RunReport;
+    const proven = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    expect(proven.html).toContain('What the last run saw (worker-0: passed); before its chapter ran it failed, as it should</summary>');
+
+    report.earlyChecks![0]!.status = 'passed';
+    const vacuous = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    expect(vacuous.html).toContain('; it passed even before its chapter ran, so it proves nothing</summary>');
   });
 
   it('gives headings anchors and lists the outline', async () => {
