@@ -59,6 +59,18 @@ describe('lab run --all', () => {
     expect(result.stdout).toContain('(optional, going on)');
   });
 
+  it('goes on to the end when its output is piped into a reader that stops early (lab run --all | head)', async () => {
+    const workspace = createWorkspace('workstation');
+    const run = workspace.start(['run', '--all']);
+    run.stdout!.destroy();
+    const result = await run;
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    // The cleanup chapter ran: the journal the first chapter wrote is gone.
+    expect(existsSync(path.join(workspace.dir, '.lab/work/journal.txt'))).toBe(false);
+    expect(JSON.parse(workspace.read('.lab/state.json')).steps).toEqual({});
+  });
+
   it('writes a JSON report and a JUnit report, with a result per step and host', async () => {
     const workspace = createWorkspace('workstation');
     await workspace.lab(['run', '--all', '--report', 'out/report.json', '--report', 'out/junit.xml']);
