@@ -115,7 +115,14 @@ export function createProgress(options: ProgressOptions): RunObserver & { stop()
             : paint('red', result.status);
       println(`  ${result.chapter.name} ${mark} ${paint('dim', `in ${formatSeconds(result.durationMs)}`)}`);
     },
-    checksRunEarly(_chapter, checks) {
+    checksRunEarly(chapter, checks) {
+      if (checks.length === 0) {
+        const marked = chapter.steps.some((step) => step.kind === 'check');
+        println(
+          `  ${paint('yellow', '!')} ${paint('dim', marked ? 'Its checks may pass early, so none is run before it' : 'It has no checks: nothing proves it worked')}`,
+        );
+        return;
+      }
       const failedEarly = checks.filter((check) => check.status === 'failed');
       for (const check of checks.filter((check) => check.status === 'passed')) {
         println(
