@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Bundles runner/cli.ts into dist/lab.mjs and its lazily loaded chunks (`npm run build:cli`; every
+// `npm run lab` runs it first). Chunk names carry a content hash, so a change to the code leaves
+// the previous build's chunks behind; they are removed once the new build is written.
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = path.join(root, 'dist');
+const chunks = path.join(outdir, 'chunks');
+
+const result = await build({
+  entryPoints: [path.join(root, 'runner/cli.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: true,
+  splitting: true,
+  outdir,
+  entryNames: 'lab',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  // Bundled CommonJS dependencies call require(); ESM has none of its own.
+  banner: { js: "import{createRequire as __labRequire}from'node:module';const require=__labRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+});
+
+const written = new Set(Object.keys(result.metafile.outputs).map((file) => path.resolve(root, file)));
+for (const name of readdirSync(chunks)) {
+  const file = path.join(chunks, name);
+  if (!written.has(file)) rmSync(file, { force: true });
+}
