@@ -1,7 +1,8 @@
 /** One page of the book to HTML with the unified pipeline: remark, rehype, Shiki. */
 import { readFileSync } from 'node:fs';
 import rehypeShikiFromHighlighter from '@shikijs/rehype/core';
-import { createHighlighter, type Highlighter } from 'shiki';
+import { createHighlighterCore, type HighlighterGeneric } from 'shiki/core';
+import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
 import type { Root as HastRoot } from 'hast';
 import { toString as hastToString } from 'hast-util-to-string';
 import { h } from 'hastscript';
@@ -29,10 +30,25 @@ export interface RenderedPage {
 
 const CALLOUTS = ['note', 'tip', 'caution', 'danger'];
 
-/** The book's languages only: loading every grammar Shiki has takes seconds. */
-const LANGUAGES = ['shellscript', 'yaml', 'json', 'toml', 'ini', 'diff'];
-let highlighter: Promise<Highlighter> | undefined;
-const getHighlighter = () => (highlighter ??= createHighlighter({ themes: ['github-light', 'github-dark'], langs: LANGUAGES }));
+/**
+ * The book's languages and two themes only, with Shiki's JavaScript regex engine: the full bundle
+ * would make every grammar Shiki has a chunk of the CLI, and Oniguruma's WebAssembly takes longer
+ * to start than the whole book takes to highlight.
+ */
+let highlighter: Promise<HighlighterGeneric<string, string>> | undefined;
+const getHighlighter = () =>
+  (highlighter ??= createHighlighterCore({
+    themes: [import('shiki/themes/github-light.mjs'), import('shiki/themes/github-dark.mjs')],
+    langs: [
+      import('shiki/langs/shellscript.mjs'),
+      import('shiki/langs/yaml.mjs'),
+      import('shiki/langs/json.mjs'),
+      import('shiki/langs/toml.mjs'),
+      import('shiki/langs/ini.mjs'),
+      import('shiki/langs/diff.mjs'),
+    ],
+    engine: createJavaScriptRegexEngine(),
+  }) as Promise<HighlighterGeneric<string, string>>);
 
 /** `:::note` ... `:::` becomes an aside, as in Starlight; other directives are written back as text. */
 function remarkCallouts() {
