@@ -25,17 +25,10 @@ export async function collectDiagnostics(context: RunContext & { logs: LogWriter
     const step = diagnosticStep(diagnostic, index, book.dir);
     const hosts = expandTarget(book, step.target);
     const script = buildStepScript(step, variables.values);
-    const runs = await runOnHosts(step, hosts, script, {
-      variables: variables.values,
-      transportFor: context.transportFor,
-      parallel: context.parallel,
+    const runs = await runOnHosts(step, hosts, script, context, {
       signal,
       mask,
-      logs: context.logs,
       logFile: (host) => path.join(context.store.logsDir, 'diagnostics', `${step.id}.${host}.log`),
-      scratchDir: context.store.scratchDir,
-      observer: {},
-      verbose: false,
     });
     const outcomes = runs.map((run) => run.outcome);
     for (const outcome of outcomes) {

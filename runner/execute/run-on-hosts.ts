@@ -10,19 +10,26 @@ import { mapLimited } from './map-limited.js';
 import type { RunObserver } from './results.js';
 import { runStepOnHost, type HostRunOutcome } from './run-step.js';
 import type { Transport } from './transport.js';
+import type { Variables } from './variables.js';
 
-export interface HostsRunOptions {
-  variables: ReadonlyMap<string, string>;
+/** What running a script on hosts needs from the run: a RunContext has all of it. */
+export interface HostsContext {
+  variables: Variables;
   transportFor(host: string): Transport;
+  /** Hosts a script runs on at once. */
   parallel: number;
+  store: { logsDir: string; scratchDir: string };
+  logs: LogWriter;
+}
+
+/** This one script's run: how it is stopped, masked and logged, and who watches it. */
+export interface HostsRun {
   signal: AbortSignal;
   mask: Mask;
-  logs: LogWriter;
   /** Where a host's attempts are logged. */
   logFile(host: string): string;
-  scratchDir: string;
-  observer: RunObserver;
-  verbose: boolean;
+  observer?: RunObserver;
+  verbose?: boolean;
 }
 
 export interface HostRun {
@@ -31,20 +38,21 @@ export interface HostRun {
   env: Record<string, string>;
 }
 
-export function runOnHosts(step: Step, hosts: readonly string[], script: string, options: HostsRunOptions): Promise<HostRun[]> {
-  return mapLimited(hosts, options.parallel, async (host) => {
-    const env = host === WORKSTATION ? Object.fromEntries(options.variables) : pickVariables(options.variables, step.uses);
+export function runOnHosts(step: Step, hosts: readonly string[], script: string, context: HostsContext, run: HostsRun): Promise<HostRun[]> {
+  const values = context.variables.values;
+  return mapLimited(hosts, context.parallel, async (host) => {
+    const env = host === WORKSTATION ? Object.fromEntries(values) : pickVariables(values, step.uses);
     const outcome = await runStepOnHost(step, host, {
-      transport: options.transportFor(host),
+      transport: context.transportFor(host),
       script,
       env,
-      signal: options.signal,
-      mask: options.mask,
-      logs: options.logs,
-      logFile: options.logFile(host),
-      scratchDir: options.scratchDir,
-      observer: options.observer,
-      verbose: options.verbose,
+      signal: run.signal,
+      mask: run.mask,
+      logs: context.logs,
+      logFile: run.logFile(host),
+      scratchDir: context.store.scratchDir,
+      observer: run.observer ?? {},
+      verbose: run.verbose ?? false,
     });
     return { outcome, env };
   });

@@ -179,16 +179,7 @@ async function proveChapterChecks(planned: PlannedChapter, context: Running, sig
     }
     return undefined;
   }
-  const checks = await runChecksEarly(planned, {
-    variables: context.variables.values,
-    transportFor: context.transportFor,
-    parallel: context.parallel,
-    signal,
-    mask: maskFor(context.variables),
-    logs: context.logs,
-    logsDir: context.store.logsDir,
-    scratchDir: context.store.scratchDir,
-  });
+  const checks = await runChecksEarly(planned, context, { signal, mask: maskFor(context.variables) });
   context.observer.checksRunEarly?.(planned.chapter, checks);
   return checks;
 }
@@ -219,15 +210,10 @@ async function runStep(step: Step, hosts: string[], context: Running, signal: Ab
     );
   }
 
-  const outcomes = await runOnHosts(step, hosts, script, {
-    variables: variables.values,
-    transportFor: context.transportFor,
-    parallel: context.parallel,
+  const outcomes = await runOnHosts(step, hosts, script, context, {
     signal,
     mask,
-    logs: context.logs,
     logFile: (host) => path.join(context.store.logsDir, step.chapter, `${step.id}.${host}.log`),
-    scratchDir: context.store.scratchDir,
     observer: context.observer,
     verbose: context.verbose,
   });

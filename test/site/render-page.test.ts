@@ -6,7 +6,7 @@ import { loadBook } from '../../runner/book/load-book.js';
 import { mergeReport } from '../../runner/site/merge-report.js';
 import { renderLayout } from '../../runner/site/layout.js';
 import { renderPage } from '../../runner/site/render-page.js';
-import type { RunReport } from '../../runner/report/build-report.js';
+import type { ReportStep, RunReport } from '../../runner/report/build-report.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
 
 const book = loadBook(path.join(PROJECT_ROOT, 'test/fixtures/fleet/docs'));
@@ -35,8 +35,10 @@ describe('renderPage', () => {
     expect(html.match(/127\.0\.0\.\[\.\.\]/g)).toHaveLength(1);
   });
 
-  it('shows what the last run saw for a check, escaped', async () => {
-    const report = {
+  /** A run report with one check, file-arrived on worker-0, as the site reads it. */
+  const checkReport = (seen: Partial<ReportStep>, early?: Partial<ReportStep>): RunReport => {
+    const check = { id: 'file-arrived', chapter: 'chapter-1', title: '', kind: 'check', host: 'worker-0', durationMs: 1, source: '' };
+    return {
       format: 'kubeadm-lab-report/v1',
       book: 'Fleet fixture',
       status: 'passed',
@@ -46,22 +48,13 @@ describe('renderPage', () => {
       versions: {},
       chapters: [],
       diagnostics: [],
-      steps: [
-        {
-          id: 'file-arrived',
-          chapter: 'chapter-1',
-          title: '',
-          kind: 'check',
-          host: 'worker-0',
-          status: 'passed',
-          durationMs: 1,
-          attempts: 1,
-          exitCode: 0,
-          source: '',
-          output: '<script>alert(1)</script> token: ***',
-        },
-      ],
-    } as RunReport;
+      steps: [{ ...check, status: 'passed', attempts: 1, exitCode: 0, ...seen }],
+      ...(early ? { earlyChecks: [{ ...check, status: 'failed', attempts: 1, exitCode: 1, ...early }] } : {}),
+    };
+  };
+
+  it('shows what the last run saw for a check, escaped', async () => {
+    const report = checkReport({ output: '<script>alert(1)</script> token: ***' });
     const { html } = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
     expect(html).toContain('What the last run saw (worker-0: passed)</summary>');
     expect(html).toContain('&#x3C;script>alert(1)&#x3C;/script> token: ***');
@@ -69,34 +62,11 @@ describe('renderPage', () => {
   });
 
   it('says whether a check failed before its chapter ran, when the run proved the checks', async () => {
-    const seen = {
-      id: 'file-arrived',
-      chapter: 'chapter-1',
-      title: '',
-      kind: 'check',
-      host: 'worker-0',
-      durationMs: 1,
-      source: '',
-      exitCode: 0,
-    };
-    const report = {
-      format: 'kubeadm-lab-report/v1',
-      book: 'Fleet fixture',
-      status: 'passed',
-      startedAt: '',
-      finishedAt: '2026-11-24T03:40:00Z',
-      durationMs: 1,
-      versions: {},
-      chapters: [],
-      diagnostics: [],
-      steps: [{ ...seen, status: 'passed', attempts: 2, output: 'apiVersion: kubeadm.k8s.io/v1beta4' }],
-      earlyChecks: [{ ...seen, status: 'failed', attempts: 1, exitCode: 1 }],
-    } as RunReport;
-    const proven = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    const proven = await renderPage(book, chapter, chapter.steps, mergeReport(checkReport({ attempts: 2 }, {})).steps);
     expect(proven.html).toContain('What the last run saw (worker-0: passed); before its chapter ran it failed, as it should</summary>');
 
-    report.earlyChecks![0]!.status = 'passed';
-    const vacuous = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    const early = mergeReport(checkReport({ attempts: 2 }, { status: 'passed', exitCode: 0 })).steps;
+    const vacuous = await renderPage(book, chapter, chapter.steps, early);
     expect(vacuous.html).toContain('; it passed even before its chapter ran, so it proves nothing</summary>');
   });
 
