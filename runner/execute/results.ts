@@ -95,3 +95,8 @@ export function combineStatuses(statuses: StepStatus[]): StepStatus {
   }
   return 'skipped';
 }
+
+/** The checks that passed before their chapter ran (--prove-checks): each proves nothing. */
+export function findChecksProvingNothing(chapters: readonly ChapterResult[]): EarlyCheck[] {
+  return chapters.flatMap((chapter) => chapter.earlyChecks ?? []).filter((check) => check.status === 'passed');
+}

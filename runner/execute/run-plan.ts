@@ -13,6 +13,7 @@ import { LogWriter } from '../state/log-writer.js';
 import { buildStepScript, MissingVariableError } from './build-script.js';
 import {
   combineStatuses,
+  findChecksProvingNothing,
   type ChapterResult,
   type EarlyCheck,
   type HostResult,
@@ -87,7 +88,7 @@ async function runChapters(plan: Plan, context: Running): Promise<RunResult> {
   const failed = chapters.some((c) => c.status === 'failed');
   // Every chapter's work is done: the cleanup chapter has something to delete.
   const built = chapters.every((c) => c.status === 'passed' || c.status === 'skipped');
-  const provedNothing = chapters.some((c) => c.earlyChecks?.some((check) => check.status === 'passed'));
+  const provedNothing = findChecksProvingNothing(chapters).length > 0;
   let status: RunResult['status'] = chapters.some((c) => c.status === 'interrupted')
     ? 'interrupted'
     : failed || provedNothing

@@ -1,7 +1,7 @@
 /** The last line of a run: what passed, or where it stopped and how to go on. */
 import { styleText } from 'node:util';
 import { formatDuration } from '../parse/block-grammar.js';
-import type { RunResult } from '../execute/results.js';
+import { findChecksProvingNothing, type RunResult } from '../execute/results.js';
 import { locate } from './progress.js';
 
 export function describeOutcome(result: RunResult, color: boolean): string {
@@ -17,7 +17,7 @@ export function describeOutcome(result: RunResult, color: boolean): string {
   const where = stop ? ` at ${stop.step.id} (${locate(stop.step)})` : stoppedChapter ? ` in ${stoppedChapter}` : '';
   const resume = stoppedChapter ? ` Resume with \`lab run ${stoppedChapter}\`.` : '';
   if (result.status === 'interrupted') return paint('yellow', `■ Interrupted${where} after ${took}: ${tally}. State saved.${resume}`);
-  const provedNothing = result.chapters.flatMap((chapter) => chapter.earlyChecks ?? []).filter((check) => check.status === 'passed');
+  const provedNothing = findChecksProvingNothing(result.chapters);
   if (stop || provedNothing.length === 0) return paint('red', `✖ Failed${where} after ${took}: ${tally}.${resume}`);
   const one = provedNothing.length === 1;
   const which = provedNothing.map((check) => `${check.step.id} (${locate(check.step)})`).join(', ');

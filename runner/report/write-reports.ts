@@ -1,6 +1,7 @@
 /** `--report FILE.json` and `--report FILE.xml` (JUnit: a testsuite per chapter, a testcase per step and host). */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { combineStatuses } from '../execute/results.js';
 import type { RunReport, ReportStep } from './build-report.js';
 
 export type ReportFormat = 'json' | 'junit';
@@ -23,7 +24,7 @@ export function renderJunit(report: RunReport): string {
   const suites = report.chapters.map((chapter) => {
     const cases = report.steps.filter((step) => step.chapter === chapter.name).map(caseOf);
     // A check run before its chapter is a test of the check: it passes when the check failed.
-    cases.unshift(...early.filter((check) => check.chapter === chapter.name).map(earlyCaseOf));
+    cases.unshift(...earlyCasesOf(early.filter((check) => check.chapter === chapter.name)));
     const count = (status: TestCase['status']) => cases.filter((test) => test.status === status).length;
     const seconds = (chapter.durationMs / 1000).toFixed(3);
     return (
@@ -32,7 +33,7 @@ export function renderJunit(report: RunReport): string {
       '  </testsuite>\n'
     );
   });
-  const all = [...report.steps.map(caseOf), ...early.map(earlyCaseOf)];
+  const all = [...report.steps.map(caseOf), ...earlyCasesOf(early)];
   const tests = all.length;
   const failures = all.filter((test) => test.status === 'failed').length;
   const errors = all.filter((test) => test.status === 'interrupted').length;
@@ -61,13 +62,27 @@ function caseOf(step: ReportStep): TestCase {
   };
 }
 
-function earlyCaseOf(check: ReportStep): TestCase {
-  const name = `${check.id} on ${check.host} fails before its chapter: ${check.title}`;
-  if (check.status === 'failed') return { name, step: check, status: 'passed' };
-  if (check.status !== 'passed') return { name, step: check, status: check.status };
-  const message =
-    'passes before its chapter has run, so it proves nothing; make it assert what only this chapter creates, or mark it may-pass-early';
-  return { name, step: check, status: 'failed', failure: { reason: 'proves-nothing', message, tail: check.output ?? '' } };
+/**
+ * One test case per check run before its chapter, judged on all its hosts as the run judged it:
+ * it passes when the check failed, and proves nothing only when it passed on every host.
+ */
+function earlyCasesOf(checks: ReportStep[]): TestCase[] {
+  const byStep = new Map<string, ReportStep[]>();
+  for (const check of checks) {
+    const key = `${check.chapter}\0${check.id}`;
+    byStep.set(key, [...(byStep.get(key) ?? []), check]);
+  }
+  return [...byStep.values()].map((hosts) => {
+    const step = hosts[0]!;
+    const name = `${step.id} on ${hosts.map((host) => host.host).join(', ')} fails before its chapter: ${step.title}`;
+    const status = combineStatuses(hosts.map((host) => host.status));
+    if (status === 'failed') return { name, step, status: 'passed' };
+    if (status !== 'passed') return { name, step, status };
+    const message =
+      'passes before its chapter has run, so it proves nothing; make it assert what only this chapter creates, or mark it may-pass-early';
+    const tail = hosts.map((host) => host.output ?? '').join('');
+    return { name, step, status: 'failed', failure: { reason: 'proves-nothing', message, tail } };
+  });
 }
 
 function renderCase({ name, step, status, failure }: TestCase): string {

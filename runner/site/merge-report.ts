@@ -4,6 +4,7 @@
  * already; everything from it is escaped like any other text when it reaches a page.
  */
 import { readFileSync } from 'node:fs';
+import type { StepStatus } from '../execute/results.js';
 import { REPORT_FORMAT, type RunReport } from '../report/build-report.js';
 
 export interface StepRunInfo {
@@ -11,7 +12,7 @@ export interface StepRunInfo {
   status: string;
   output?: string;
   /** A check's status when --prove-checks ran it before its chapter: `failed` as it should. */
-  early?: string;
+  early?: StepStatus;
 }
 
 export interface ChapterRunInfo {

@@ -9,6 +9,7 @@ import { h } from 'hastscript';
 import { visit, SKIP } from 'unist-util-visit';
 import type { Book, Step } from '../book/types.js';
 import { copyText, describeKind, describeTarget } from './describe-step.js';
+import { combineStatuses } from '../execute/results.js';
 import type { StepRunInfo } from './merge-report.js';
 
 export interface StepsOptions {
@@ -79,10 +80,12 @@ function figure(step: Step, options: StepsOptions, pre: Element, expected: strin
 
 /** What --prove-checks saw before the chapter ran, when the run used it. */
 function describeEarly(runs: StepRunInfo[]): string {
-  const early = runs.filter((run) => run.early !== undefined);
+  const early = runs.flatMap((run) => (run.early === undefined ? [] : [run.early]));
   if (early.length === 0) return '';
-  if (early.some((run) => run.early === 'passed')) return '; it passed even before its chapter ran, so it proves nothing';
-  if (early.every((run) => run.early === 'failed')) return '; before its chapter ran it failed, as it should';
+  // Judged on all its hosts, as the run judged it: a failure on one host is a failure of the check.
+  const status = combineStatuses(early);
+  if (status === 'passed') return '; it passed even before its chapter ran, so it proves nothing';
+  if (status === 'failed') return '; before its chapter ran it failed, as it should';
   return '';
 }
 

@@ -70,6 +70,14 @@ describe('renderPage', () => {
     expect(vacuous.html).toContain('; it passed even before its chapter ran, so it proves nothing</summary>');
   });
 
+  it('judges a check on several hosts as the run does: failing on one host before its chapter is enough', async () => {
+    const report = checkReport({}, {});
+    report.steps.push({ ...report.steps[0]!, host: 'worker-1' });
+    report.earlyChecks!.push({ ...report.earlyChecks![0]!, host: 'worker-1', status: 'passed', exitCode: 0 });
+    const { html } = await renderPage(book, chapter, chapter.steps, mergeReport(report).steps);
+    expect(html).toContain('(worker-0: passed, worker-1: passed); before its chapter ran it failed, as it should</summary>');
+  });
+
   it('gives headings anchors and lists the outline', async () => {
     const page = book.appendices[0] ?? chapter;
     const { html } = await renderPage(book, page, []);
