@@ -38,6 +38,8 @@ interface StepBase {
   optional: boolean;
   /** Mask this step's output and any value it captures. */
   secret: boolean;
+  /** Runs as root on its hosts: always for apt, kubeadm and file, with `root` for the others. */
+  root: boolean;
   /** Hash of everything that changes what the step does (its text, attributes and include). */
   hash: string;
   /** Names of the variables the step reads. */

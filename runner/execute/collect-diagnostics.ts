@@ -53,12 +53,13 @@ function diagnosticStep(diagnostic: Diagnostic, index: number, bookDir: string):
     retries: 0,
     optional: true,
     secret: false,
+    // On a host, journals and kubelet files are root's to read.
+    root: onHosts,
     hash: '',
     uses: findVariables(diagnostic.script),
     lang: 'sh',
     meta: '',
-    // On a host, journals and kubelet files are root's to read.
-    kind: onHosts ? 'kubeadm' : 'sh',
+    kind: 'sh',
     script: diagnostic.script,
     exit: 0,
     everyMs: 0,

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Step } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
-import { formatDuration, ROOT_KINDS } from '../parse/block-grammar.js';
+import { formatDuration } from '../parse/block-grammar.js';
 import { formatDiff, matchOutput } from '../checks/match-output.js';
 import type { Mask } from '../report/mask-secrets.js';
 import { MASK } from '../report/mask-secrets.js';
@@ -49,7 +49,7 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
       host,
       script: context.script,
       env: context.env,
-      root: host !== WORKSTATION && ROOT_KINDS.includes(step.kind),
+      root: host !== WORKSTATION && step.root,
       // A check's attempt may use what is left of the check's time.
       timeoutMs: isCheck ? Math.max(1, deadline - attemptStarted) : step.timeoutMs,
       signal: context.signal,

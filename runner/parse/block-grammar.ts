@@ -14,7 +14,7 @@ export const BLOCK_KINDS: readonly BlockKind[] = [...STEP_KINDS, 'output'];
 
 /** Kinds that must name their hosts; every other kind runs on the workstation unless `on=` says otherwise. */
 export const REQUIRES_ON_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file'];
-/** Kinds whose scripts run as root on a host. */
+/** Kinds whose scripts always run as root on a host; other kinds on a host say `root` to. */
 export const ROOT_KINDS: readonly StepKind[] = ['apt', 'kubeadm', 'file'];
 
 /** Flags: attributes without a value, and the kinds that accept each. */
@@ -23,6 +23,8 @@ export const FLAG_KINDS = {
   optional: STEP_KINDS,
   /** `lab run --prove-checks` does not require this check to fail before its chapter. */
   'may-pass-early': ['check'],
+  /** Run as root (sudo) on its hosts: reading /etc/kubernetes/pki, crictl, journals. Hosts only. */
+  root: ['sh', 'check', 'kubectl'],
 } as const satisfies Record<string, readonly StepKind[]>;
 export type Flag = keyof typeof FLAG_KINDS;
 export const FLAGS = Object.keys(FLAG_KINDS) as Flag[];

@@ -19,6 +19,7 @@ import {
   ID_PATTERN,
   MODE_PATTERN,
   REQUIRES_ON_KINDS,
+  ROOT_KINDS,
   BLOCK_KINDS,
   VALUE_ATTRIBUTES,
   VARIABLE_NAME,
@@ -291,6 +292,13 @@ function buildStep(block: Block, kind: StepKind, index: number, context: Chapter
   if (capture !== undefined && !VARIABLE_NAME.test(capture)) {
     fail(attributes.get('capture'), `\`capture=${capture}\` is not a shell variable name; use letters, digits and _`, 'bad-capture');
   }
+  if (flags.has('root') && target?.every((name) => name === WORKSTATION)) {
+    fail(
+      block.tokens.find((token) => token.key === 'root' && token.value === undefined),
+      '`root` is for steps on hosts (sudo there); on the workstation a step runs as you: add on=HOST or drop `root`',
+      'root-on-workstation',
+    );
+  }
   if (!target) ok = false;
   if (!ok || !target) return undefined;
 
@@ -304,6 +312,7 @@ function buildStep(block: Block, kind: StepKind, index: number, context: Chapter
     retries,
     optional: flags.has('optional'),
     secret: flags.has('secret'),
+    root: (ROOT_KINDS as readonly string[]).includes(kind) || flags.has('root'),
     lang: block.lang,
     meta: block.meta,
   };

@@ -296,7 +296,7 @@ describe('bad input', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n')).toEqual([
-      'docs/01-broken.md:3:8: Unknown kind or flag `deploy`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early',
+      'docs/01-broken.md:3:8: Unknown kind or flag `deploy`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early, root',
       'docs/01-broken.md:7:11: Unknown attribute `colour=`; attributes are on=, id=, title=, timeout=, every=, capture=, retries=, exit=, include=, file=, mode=',
       'docs/01-broken.md:11:12: `on=worker-7` names `worker-7`, which is no host or group in book.yaml; known: worker-0, workers, all, workstation',
       'docs/01-broken.md:23:10: This output block has an illustration (a block without attributes) before it; put it right after the step whose stdout it shows',

@@ -18,6 +18,7 @@ const fileStep = (overrides: Partial<FileStep>): FileStep => ({
   retries: 0,
   optional: false,
   secret: false,
+  root: false,
   hash: 'h',
   uses: [],
   lang: 'yaml',

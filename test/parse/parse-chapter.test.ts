@@ -72,6 +72,18 @@ describe('parseChapter: attributes', () => {
     expect([plain!.mayPassEarly, early!.mayPassEarly]).toEqual([false, true]);
   });
 
+  it('runs apt, kubeadm and file steps as root on hosts, and any other host step that says `root`', () => {
+    const steps = parse(
+      `${fence}sh {kubeadm on=controller-0}\ntrue\n${fence}\n${fence}sh {sh on=controller-0}\ntrue\n${fence}\n${fence}sh {check on=controller-0 root}\nsudo -n true\n${fence}\n`,
+    ).steps;
+    expect(steps.map((step) => step.root)).toEqual([true, false, true]);
+  });
+
+  it('refuses `root` on a step that runs only on the workstation, at the flag', () => {
+    const { problems } = parse(`${fence}sh {check root}\ntrue\n${fence}\n`);
+    expect(problems).toMatchObject([{ line: 1, column: 14, rule: 'root-on-workstation' }]);
+  });
+
   it('gives checks a 2m timeout and a 5s interval unless told', () => {
     const step = parse(`${fence}sh {check}\ntrue\n${fence}\n${fence}sh {check timeout=5m every=10s}\ntrue\n${fence}\n`)
       .steps as CommandStep[];
@@ -146,7 +158,7 @@ describe('parseChapter: problems, each at its line and column', () => {
     [
       'an unknown kind',
       `${fence}sh {shell}\n${fence}`,
-      '1:8: Unknown kind or flag `shell`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early',
+      '1:8: Unknown kind or flag `shell`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early, root',
     ],
     [
       'an unknown attribute',
@@ -172,7 +184,7 @@ describe('parseChapter: problems, each at its line and column', () => {
     [
       'a bad duration',
       `${fence}sh {check timeout=5 minutes}\n${fence}`,
-      '1:24: Unknown kind or flag `minutes`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early',
+      '1:24: Unknown kind or flag `minutes`; kinds are gcloud, apt, kubeadm, kubectl, sh, check, file, output, flags are secret, optional, may-pass-early, root',
     ],
     [
       'a bad duration value',
