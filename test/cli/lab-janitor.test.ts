@@ -1,6 +1,8 @@
 /**
  * `lab janitor` against a fake gcloud that serves resource lists and records deletions; every call
- * is checked against the real gcloud's command tree.
+ * is checked against the real gcloud's command tree. (The janitor's logic of what belongs to a lab
+ * is tested in-process in test/janitor/; these tests move to the Compute Engine emulator once it
+ * is merged.)
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,9 +52,17 @@ const LEFTOVERS = {
   'health-checks': [{ name: 'fleet-api', creationTimestamp: OLD, region }],
   addresses: [{ name: 'fleet-api', creationTimestamp: OLD, region }],
   disks: [{ name: 'pvc-1234', creationTimestamp: OLD, zone, labels: { lab: 'fleet' } }],
-  'firewall-rules': [{ name: 'fleet-allow-internal', creationTimestamp: OLD }],
+  'firewall-rules': [
+    { name: 'fleet-allow-internal', creationTimestamp: OLD },
+    // Another lab's and an unrelated rule: never the fleet's, whatever their names start with.
+    { name: 'fleet-2-allow-internal', creationTimestamp: OLD },
+    { name: 'fleetwood-allow-internal', creationTimestamp: OLD },
+  ],
   'networks-subnets': [{ name: 'fleet-subnet', creationTimestamp: OLD, region }],
-  networks: [{ name: 'fleet-net', creationTimestamp: OLD }],
+  networks: [
+    { name: 'fleet-net', creationTimestamp: OLD },
+    { name: 'fleet-2-net', creationTimestamp: OLD },
+  ],
 };
 
 describe('lab janitor', () => {
@@ -89,14 +99,47 @@ describe('lab janitor', () => {
     ]);
   });
 
-  it('finds instances and disks by label and the rest by name prefix', async () => {
+  it("lists labelled instances and disks, and every resource of the other kinds once, deciding itself what is the lab's", async () => {
     const { workspace, env, calls } = janitorWorkspace({});
-    await workspace.lab(['janitor'], env);
+    const result = await workspace.lab(['janitor'], env);
+    expect(result.stdout).toContain('none found.');
     const lists = calls()
       .filter((args) => args.includes('list'))
       .map((args) => args.join(' '));
-    expect(lists).toContain('compute instances list --project lab-project --filter labels.lab ~ ^fleet --format json');
-    expect(lists).toContain('compute firewall-rules list --project lab-project --filter name ~ ^fleet- --format json');
+    expect(lists).toContain('compute instances list --project lab-project --filter labels.lab:* --format json');
+    expect(lists).toContain('compute firewall-rules list --project lab-project --format json');
+    expect(lists.filter((line) => line.startsWith('compute '))).toHaveLength(12);
+  });
+
+  it('keeps going when a list fails, says which, deletes the rest and exits 1', async () => {
+    // Before: the first failed list threw, and nothing at all was deleted.
+    const { workspace, env, calls } = janitorWorkspace(LEFTOVERS);
+    writeFileSync(path.join(workspace.dir, 'resources', 'target-pools.json'), '<html>quota exceeded</html>');
+    const result = await workspace.lab(['janitor', '--yes'], env);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(
+      'FAILED to list target-pools: gcloud compute target-pools list --project lab-project --format json printed what is not a JSON list',
+    );
+    expect(result.stdout).toContain('Deleted 10 resources. 1 lists failed: their kinds were not searched; run the janitor again.');
+    expect(calls().filter((args) => args.includes('delete'))).toHaveLength(10);
+  });
+
+  it('takes resources of any age with --older-than 0s, as the nightly does for its own run', async () => {
+    const { workspace, env } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--older-than', '0s'], env);
+    expect(result.stdout).toContain('Resources of the lab (prefix fleet) in project lab-project of any age:');
+    expect(result.stdout).toContain('fleet-worker-1');
+    expect(result.stdout).toContain('delete these 11 resources');
+  });
+
+  it('refuses a --prefix that is not a lab name, with exit 2 and nothing listed', async () => {
+    const { workspace, env, calls } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--prefix', 'fleet*'], env);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('--prefix `fleet*` is not a lab name');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(calls().filter((args) => args.includes('list') && args[0] !== 'config')).toEqual([]);
   });
 
   it('reports a deletion that failed, goes on with the rest, and exits 1', async () => {
@@ -113,10 +156,21 @@ describe('lab janitor', () => {
   it.runIf(tree)('calls gcloud only with commands and flags the installed gcloud has', async () => {
     const { workspace, env, calls } = janitorWorkspace({
       ...LEFTOVERS,
-      'health-checks': [{ name: 'fleet-global', creationTimestamp: OLD }],
-      addresses: [{ name: 'fleet-g', creationTimestamp: OLD }],
+      'health-checks': [{ name: 'fleet-api', creationTimestamp: OLD }],
+      addresses: [{ name: 'fleet-api', creationTimestamp: OLD }],
+      'target-pools': [
+        {
+          name: 'a0123',
+          creationTimestamp: OLD,
+          region,
+          instances: [`${zone}/instances/fleet-worker-0`],
+          healthChecks: ['https://www.googleapis.com/compute/v1/projects/p/global/httpHealthChecks/k8s-c0ffee-node'],
+        },
+      ],
+      'http-health-checks': [{ name: 'k8s-c0ffee-node', creationTimestamp: OLD }],
     });
-    await workspace.lab(['janitor', '--yes'], env);
+    const result = await workspace.lab(['janitor', '--yes'], env);
+    expect(result.stdout).toContain('deleted http-health-checks k8s-c0ffee-node');
     for (const args of calls()) expect(checkGcloudArgs(tree!, args), args.join(' ')).toEqual([]);
   });
 });
