@@ -21,7 +21,7 @@ import { buildReport } from '../report/build-report.js';
 import { printPlan } from '../report/print-plan.js';
 import { createProgress } from '../report/progress.js';
 import { describeOutcome } from '../report/summarize-run.js';
-import { writeReport } from '../report/write-reports.js';
+import { writeReport, writeReportsAsTheRunGoes } from '../report/write-reports.js';
 import type { LabState, StateStore } from '../state/state-store.js';
 import type { Terminal } from './terminal.js';
 import { watchInterrupts } from './watch-interrupts.js';
@@ -72,7 +72,7 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
       state,
       variables,
       transportFor: connections.transportFor,
-      observer: progress,
+      observer: writeReportsAsTheRunGoes(book, variables, args.reports, progress),
       signal: interrupts.runSignal,
       cleanupSignal: interrupts.cleanupSignal,
       verbose: args.verbose,
