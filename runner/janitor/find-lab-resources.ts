@@ -10,7 +10,7 @@
  * is reported, and the rest is still found.
  */
 import { runTool, type ToolResult } from '../execute/run-tool.js';
-import { isNamedByLab, type LabSelector } from './lab-names.js';
+import { isNamedByCcmFor, isNamedByLab, type LabSelector } from './lab-names.js';
 
 /** gcloud compute resource kinds, in deletion order. */
 export const DELETION_ORDER = [
@@ -153,7 +153,10 @@ export function selectLabResources(listing: Listing, selector: LabSelector, host
   const networkRefs = refs('networks', networks);
   const subnets = of('networks subnets').filter((item) => named(item, 'subnet') || within(networkRefs, item.network));
   const firewalls = of('firewall-rules').filter(
-    (item) => named(item, 'allow-internal', 'allow-external', 'allow-health-checks') || within(networkRefs, item.network),
+    (item) =>
+      named(item, 'allow-internal', 'allow-external', 'allow-health-checks') ||
+      isNamedByCcmFor(item.name, selector, ['node-http-hc', 'node-hc']) ||
+      within(networkRefs, item.network),
   );
   const labelled = (item: ListedResource) => item.labels?.lab !== undefined && selector.matches(item.labels.lab);
   const instances = of('instances').filter(
@@ -173,7 +176,9 @@ export function selectLabResources(listing: Listing, selector: LabSelector, host
   const poolRefs = refs('target-pools', pools);
   const checkRefs = new Set([...pools, ...backendServices].flatMap((item) => (item.healthChecks ?? []).map(refOf)));
   const healthChecks = of('health-checks').filter((item) => named(item, 'api') || checkRefs.has(ownRef('health-checks', item)));
-  const httpHealthChecks = of('http-health-checks').filter((item) => checkRefs.has(ownRef('http-health-checks', item)));
+  const httpHealthChecks = of('http-health-checks').filter(
+    (item) => checkRefs.has(ownRef('http-health-checks', item)) || isNamedByCcmFor(item.name, selector, ['node']),
+  );
   const namedAddresses = of('addresses').filter((item) => named(item, 'api'));
   const namedIps = new Set(namedAddresses.map((item) => item.address));
   const rules = of('forwarding-rules').filter(

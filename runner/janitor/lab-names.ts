@@ -11,12 +11,18 @@
  */
 
 /**
- * The roles of the book's resources besides its hosts (chapters 3 and 5: network, subnet,
- * firewall rules, the API's address, health check, backend service, forwarding rule and
- * instance group). test/janitor/lab-names.test.ts checks that every `${PREFIX}-…` name a chapter
- * creates is here.
+ * The roles of the book's resources besides its hosts. test/janitor/lab-names.test.ts checks that
+ * every `${PREFIX}-…` name a chapter's `gcloud compute … create` makes is here.
  */
-export const ROLES = ['net', 'subnet', 'allow-internal', 'allow-external', 'allow-health-checks', 'api', 'controllers'] as const;
+export const ROLES = [
+  'net', // chapter 3: the network
+  'subnet', // chapter 3
+  'allow-internal', // chapter 3: firewall rules
+  'allow-external', // chapter 3
+  'api', // chapter 3: the API's address; chapter 5: its health check, backend service, forwarding rule
+  'allow-health-checks', // chapter 5: a firewall rule
+  'controllers', // chapter 5: the instance group
+] as const;
 
 /** A lab name: a GCE name (and label value) that leaves room for `-<role>`. */
 const LAB_NAME = /^[a-z](?:[-a-z0-9]{0,40}[a-z0-9])?$/;
@@ -50,6 +56,22 @@ export function parseLabSelector(text: string): LabSelector {
     text,
     matches: family ? (lab) => lab.startsWith(`${family}-`) && token.test(lab.slice(family.length + 1)) : (lab) => lab === name,
   };
+}
+
+/**
+ * The CCM's names that carry the cluster ID, which chapter 11 sets to the lab's PREFIX (the
+ * ConfigMap kube-system/ingress-uid). Whether `name` is exactly `k8s-LAB-<suffix>` for a lab the
+ * selector takes: the shared node health check `k8s-<id>-node` (a legacy
+ * HTTP health check) and its firewall rules `k8s-<id>-node-http-hc` and `k8s-<id>-node-hc`.
+ * Source: kubernetes/cloud-provider-gcp at the book's CCM_MANIFEST_COMMIT,
+ * providers/gce/gce_loadbalancer_naming.go (MakeNodesHealthCheckName, MakeHealthCheckFirewallName,
+ * makeHealthCheckFirewallName). Per Service, the CCM names its forwarding rule, target pool,
+ * address and firewall rule `k8s-fw-` after `a<Service UID>`: those are found by what they point at.
+ */
+export function isNamedByCcmFor(name: string, selector: LabSelector, suffixes: readonly string[]): boolean {
+  return (
+    name.startsWith('k8s-') && suffixes.some((suffix) => name.endsWith(`-${suffix}`) && selector.matches(name.slice(4, -suffix.length - 1)))
+  );
 }
 
 /** Whether `name` is exactly `LAB-<role>` for a lab the selector takes (and one of the given roles). */

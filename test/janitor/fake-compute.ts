@@ -28,9 +28,10 @@ const region = `${API}/regions/${REGION}`;
 
 /**
  * What the book (chapters 3, 5, 13) and the CCM (for a LoadBalancer Service, names from
- * cloud-provider-gcp's gce_loadbalancer_naming.go) create for a lab named `prefix`.
+ * cloud-provider-gcp's gce_loadbalancer_naming.go; its cluster ID is the prefix, chapter 11)
+ * create for a lab named `prefix`.
  */
-export function labProject(prefix: string, ids: { service: string; cluster: string; ip: string }, created = OLD) {
+export function labProject(prefix: string, ids: { service: string; ip: string }, created = OLD) {
   const at = { creationTimestamp: created };
   const hosts = ['controller-0', 'worker-0'];
   const net = url.network(`${prefix}-net`);
@@ -51,7 +52,7 @@ export function labProject(prefix: string, ids: { service: string; cluster: stri
       { name: `${prefix}-allow-external`, ...at, network: net },
       { name: `${prefix}-allow-health-checks`, ...at, network: net },
       { name: `k8s-fw-${lb}`, ...at, network: net },
-      { name: `k8s-${ids.cluster}-node-http-hc`, ...at, network: net },
+      { name: `k8s-${prefix}-node-http-hc`, ...at, network: net },
     ],
     addresses: [
       { name: `${prefix}-api`, ...at, region, address: `${ids.ip}0` },
@@ -78,10 +79,10 @@ export function labProject(prefix: string, ids: { service: string; cluster: stri
         ...at,
         region,
         instances: [url.instance(`${prefix}-worker-0`)],
-        healthChecks: [url.httpHealthCheck(`k8s-${ids.cluster}-node`)],
+        healthChecks: [url.httpHealthCheck(`k8s-${prefix}-node`)],
       },
     ],
-    'http-health-checks': [{ name: `k8s-${ids.cluster}-node`, ...at }],
+    'http-health-checks': [{ name: `k8s-${prefix}-node`, ...at }],
   } satisfies Record<ResourceKind, ListedResource[]>;
 }
 

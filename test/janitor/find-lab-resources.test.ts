@@ -11,11 +11,11 @@ import { fakeCompute, labProject, url } from './fake-compute.js';
 
 const HOSTS = ['controller-0', 'worker-0'];
 const NOW = new Date('2026-11-27T00:00:00Z');
-const lab = labProject('kubeadm-lab', { service: 'aaa111', cluster: 'c0ffee', ip: '203.0.113.1' });
+const lab = labProject('kubeadm-lab', { service: 'aaa111', ip: '203.0.113.1' });
 const neighbours = [
-  labProject('kubeadm-lab-2', { service: 'bbb222', cluster: 'beef01', ip: '203.0.113.2' }),
-  labProject('kubeadm-laboratory', { service: 'ccc333', cluster: 'beef02', ip: '203.0.113.3' }),
-  labProject('kubeadm-ci-7', { service: 'ddd444', cluster: 'beef03', ip: '203.0.113.4' }),
+  labProject('kubeadm-lab-2', { service: 'bbb222', ip: '203.0.113.2' }),
+  labProject('kubeadm-laboratory', { service: 'ccc333', ip: '203.0.113.3' }),
+  labProject('kubeadm-ci-7', { service: 'ddd444', ip: '203.0.113.4' }),
 ];
 
 async function deleteAll(compute: ReturnType<typeof fakeCompute>, prefix: string) {
@@ -35,10 +35,10 @@ describe('the janitor on a project shared by several labs', () => {
       expect.arrayContaining([
         'forwarding-rules aaaa111',
         'target-pools aaaa111',
-        'http-health-checks k8s-c0ffee-node',
+        'http-health-checks k8s-kubeadm-lab-node',
         'addresses aaaa111',
         'firewall-rules k8s-fw-aaaa111',
-        'firewall-rules k8s-c0ffee-node-http-hc',
+        'firewall-rules k8s-kubeadm-lab-node-http-hc',
         'disks pvc-aaa111',
       ]),
     );
@@ -53,8 +53,8 @@ describe('the janitor on a project shared by several labs', () => {
 
   it('takes every lab of a family with NAME-*, and nothing else', async () => {
     const ci = [
-      labProject('kubeadm-ci-7', { service: 'eee555', cluster: 'f00d01', ip: '198.51.100.1' }),
-      labProject('kubeadm-ci-8', { service: 'fff666', cluster: 'f00d02', ip: '198.51.100.2' }),
+      labProject('kubeadm-ci-7', { service: 'eee555', ip: '198.51.100.1' }),
+      labProject('kubeadm-ci-8', { service: 'fff666', ip: '198.51.100.2' }),
     ];
     const others = [lab, neighbours[0]!, neighbours[1]!];
     const compute = fakeCompute(...ci, ...others);
@@ -66,8 +66,25 @@ describe('the janitor on a project shared by several labs', () => {
     const { instances: _gone, ...rest } = lab;
     const names = selectLabResources(rest, parseLabSelector('kubeadm-lab'), HOSTS).map((resource) => `${resource.kind} ${resource.name}`);
     expect(names).toEqual(
-      expect.arrayContaining(['target-pools aaaa111', 'http-health-checks k8s-c0ffee-node', 'forwarding-rules aaaa111']),
+      expect.arrayContaining(['target-pools aaaa111', 'http-health-checks k8s-kubeadm-lab-node', 'forwarding-rules aaaa111']),
     );
+  });
+
+  it("finds the CCM's node health check and its firewall rules by the cluster ID (the prefix) once the network and pools are gone", () => {
+    const at = { creationTimestamp: '2026-01-01T00:00:00Z' };
+    const orphans = {
+      'http-health-checks': [
+        { name: 'k8s-kubeadm-lab-node', ...at },
+        { name: 'k8s-kubeadm-lab-2-node', ...at },
+      ],
+      'firewall-rules': [
+        { name: 'k8s-kubeadm-lab-node-http-hc', ...at, network: url.network('gone') },
+        { name: 'k8s-kubeadm-lab-2-node-http-hc', ...at, network: url.network('gone') },
+        { name: 'k8s-kubeadm-laboratory-node-hc', ...at, network: url.network('gone') },
+      ],
+    };
+    const names = selectLabResources(orphans, parseLabSelector('kubeadm-lab'), HOSTS).map((resource) => resource.name);
+    expect(names).toEqual(['k8s-kubeadm-lab-node', 'k8s-kubeadm-lab-node-http-hc']);
   });
 
   it("leaves a project's resources of no lab alone: another cluster's load balancer outside the lab's network", () => {
@@ -82,7 +99,7 @@ describe('the janitor on a project shared by several labs', () => {
   });
 
   it('keeps younger resources with an age limit, and takes them all without one (--older-than 0s)', async () => {
-    const young = labProject('kubeadm-lab', { service: 'aaa111', cluster: 'c0ffee', ip: '203.0.113.1' }, NOW.toISOString());
+    const young = labProject('kubeadm-lab', { service: 'aaa111', ip: '203.0.113.1' }, NOW.toISOString());
     const limited = await findLabResources(
       fakeCompute(young).gcloud,
       'lab-project',
@@ -101,6 +118,14 @@ describe('the janitor on a project shared by several labs', () => {
     expect(unlimited.resources.length).toBe(Object.values(young).flat().length);
   });
 
+  it('runs against a stand-in that refuses what GCE refuses: a network its firewall rules still use', async () => {
+    const compute = fakeCompute(lab);
+    const refused = await compute.gcloud(['compute', 'networks', 'delete', 'kubeadm-lab-net', '--quiet'], 1000);
+    expect(refused.stderr).toContain(
+      "The resource 'global/networks/kubeadm-lab-net' is already being used by 'zones/europe-west1-b/instances/",
+    );
+  });
+
   it('reports a list that failed and still finds and deletes everything the other lists show', async () => {
     const compute = fakeCompute(lab);
     compute.failLists.add('target-pools');
@@ -111,13 +136,15 @@ describe('the janitor on a project shared by several labs', () => {
         message: expect.stringContaining('gcloud compute target-pools list --project lab-project --format json failed: ERROR:'),
       },
     ]);
-    // Without the pool, its forwarding rule, address and health check are not tied to the lab:
-    // they wait for the next run; everything else goes.
-    expect(results.every((result) => result.deleted)).toBe(true);
+    // Without the pool, its forwarding rule and address are not tied to the lab: they wait for the
+    // next run, and the pool keeps the node health check (found by its name) from going now.
+    expect(results.filter((result) => !result.deleted).map((result) => `${result.resource.kind} ${result.resource.name}`)).toEqual([
+      'http-health-checks k8s-kubeadm-lab-node',
+    ]);
     expect(compute.remaining()).toEqual({
       'forwarding-rules': ['aaaa111'],
       'target-pools': ['aaaa111'],
-      'http-health-checks': ['k8s-c0ffee-node'],
+      'http-health-checks': ['k8s-kubeadm-lab-node'],
       addresses: ['aaaa111'],
     });
   });
