@@ -12,7 +12,12 @@
 import { runTool, type ToolResult } from '../execute/run-tool.js';
 import { isNamedByCcmFor, isNamedByLab, type LabSelector } from './lab-names.js';
 
-/** gcloud compute resource kinds, in deletion order. */
+/**
+ * gcloud resource kinds (compute's, then IAM's), in deletion order. The IAM objects chapter 3
+ * makes per lab (the nodes' service account `${PREFIX}-nodes`, the custom role
+ * `${PREFIX//-/_}_disk_attacher`) cost nothing but count against the project's quotas (service
+ * accounts, custom roles), so a nightly that leaks them stops one day.
+ */
 export const DELETION_ORDER = [
   'instances',
   'forwarding-rules',
@@ -26,7 +31,11 @@ export const DELETION_ORDER = [
   'firewall-rules',
   'networks subnets',
   'networks',
+  'iam service-accounts',
+  'iam roles',
 ] as const;
+
+const IAM: readonly ResourceKind[] = ['iam service-accounts', 'iam roles'];
 
 export type ResourceKind = (typeof DELETION_ORDER)[number];
 
@@ -44,6 +53,8 @@ const COLLECTIONS: Record<ResourceKind, string> = {
   'firewall-rules': 'firewalls',
   'networks subnets': 'subnetworks',
   networks: 'networks',
+  'iam service-accounts': 'serviceAccounts',
+  'iam roles': 'roles',
 };
 
 export type Scope = { zone: string } | { region: string } | { global: true };
@@ -54,12 +65,17 @@ export interface LabResource {
   created: Date;
   /** Where it lives: `--zone Z`, `--region R`, or global. */
   scope: Scope;
+  /** For IAM objects, which have no creation time: the lab they belong to. */
+  lab?: string;
 }
 
 /** The fields of gcloud's JSON the janitor reads. */
 export interface ListedResource {
+  /** IAM objects: a service account's `projects/P/serviceAccounts/EMAIL`, a role's `projects/P/roles/ID`. */
   name: string;
-  creationTimestamp: string;
+  email?: string;
+  /** IAM objects have none. */
+  creationTimestamp?: string;
   zone?: string;
   region?: string;
   labels?: Record<string, string>;
@@ -94,7 +110,11 @@ const LABELLED: readonly ResourceKind[] = ['instances', 'disks'];
 
 export function listArgs(kind: ResourceKind, project: string): string[] {
   const filter = LABELLED.includes(kind) ? ['--filter', 'labels.lab:*'] : [];
-  return ['compute', ...kind.split(' '), 'list', '--project', project, ...filter, '--format', 'json'];
+  return [...commandOf(kind), 'list', '--project', project, ...filter, '--format', 'json'];
+}
+
+function commandOf(kind: ResourceKind): string[] {
+  return IAM.includes(kind) ? kind.split(' ') : ['compute', ...kind.split(' ')];
 }
 
 export function deleteArgs(resource: LabResource, project: string): string[] {
@@ -102,7 +122,7 @@ export function deleteArgs(resource: LabResource, project: string): string[] {
     'zone' in resource.scope ? ['--zone', resource.scope.zone] : 'region' in resource.scope ? ['--region', resource.scope.region] : [];
   // These kinds come in global and regional forms; without a flag gcloud would ask which.
   const global = 'global' in resource.scope && GLOBAL_OR_REGIONAL.includes(resource.kind) ? ['--global'] : [];
-  return ['compute', ...resource.kind.split(' '), 'delete', resource.name, '--project', project, ...scope, ...global, '--quiet'];
+  return [...commandOf(resource.kind), 'delete', resource.name, '--project', project, ...scope, ...global, '--quiet'];
 }
 
 /** Lists every kind at once; a failed or unreadable list becomes a ListFailure, never an exception. */
@@ -201,7 +221,20 @@ export function selectLabResources(listing: Listing, selector: LabSelector, host
       ruleNames.has(`${scopeKey(scopeOf(item))}\0${item.name}`),
   );
 
-  const found: Record<ResourceKind, ListedResource[]> = {
+  // IAM objects name their lab: `LAB-nodes@…` and `LAB_WITH_UNDERSCORES_disk_attacher`.
+  const accounts = of('iam service-accounts').flatMap((item) => {
+    const local = (item.email ?? item.name.split('/').at(-1)!).split('@')[0]!;
+    const lab = local.endsWith('-nodes') ? local.slice(0, -'-nodes'.length) : undefined;
+    return lab !== undefined && selector.matches(lab) ? [{ item: { ...item, name: item.email ?? item.name.split('/').at(-1)! }, lab }] : [];
+  });
+  const roles = of('iam roles').flatMap((item) => {
+    const id = item.name.split('/').at(-1)!;
+    const match = /^([a-z][a-z0-9_]*)_disk_attacher$/.exec(id);
+    const lab = match?.[1]!.replaceAll('_', '-');
+    return lab !== undefined && selector.matches(lab) ? [{ item: { ...item, name: id }, lab }] : [];
+  });
+
+  const found: Record<Exclude<ResourceKind, 'iam service-accounts' | 'iam roles'>, ListedResource[]> = {
     instances,
     'forwarding-rules': rules,
     'target-pools': pools,
@@ -215,9 +248,17 @@ export function selectLabResources(listing: Listing, selector: LabSelector, host
     'networks subnets': subnets,
     networks,
   };
-  return DELETION_ORDER.flatMap((kind) =>
-    found[kind].map((item): LabResource => ({ kind, name: item.name, created: new Date(item.creationTimestamp), scope: scopeOf(item) })),
+  const compute = DELETION_ORDER.filter((kind) => !IAM.includes(kind)).flatMap((kind) =>
+    found[kind as keyof typeof found].map((item): LabResource => ({
+      kind,
+      name: item.name,
+      created: new Date(item.creationTimestamp ?? NaN),
+      scope: scopeOf(item),
+    })),
   );
+  const iam = (kind: ResourceKind, entries: { item: ListedResource; lab: string }[]) =>
+    entries.map(({ item, lab }): LabResource => ({ kind, name: item.name, created: new Date(NaN), scope: { global: true }, lab }));
+  return [...compute, ...iam('iam service-accounts', accounts), ...iam('iam roles', roles)];
 }
 
 export interface FoundResources {
@@ -235,7 +276,14 @@ export async function findLabResources(
 ): Promise<FoundResources> {
   const { listing, failures } = await listProject(gcloud, project);
   // A resource with no readable creation time is never too young to go.
-  const resources = selectLabResources(listing, selector, hosts).filter((resource) => !(resource.created >= olderThan));
+  const old = selectLabResources(listing, selector, hosts).filter((resource) => !(resource.created >= olderThan));
+  // IAM objects have no creation time: they go with their lab, once none of its instances stays
+  // (and never when the instances could not be listed).
+  const going = new Set(old.filter((resource) => resource.kind === 'instances').map((resource) => resource.name));
+  const staying = new Set(
+    (listing.instances ?? []).filter((item) => !going.has(item.name) && item.labels?.lab).map((item) => item.labels!.lab!),
+  );
+  const resources = old.filter((resource) => resource.lab === undefined || (listing.instances !== undefined && !staying.has(resource.lab)));
   return { resources, failures };
 }
 

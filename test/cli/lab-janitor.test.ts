@@ -108,7 +108,7 @@ describe('lab janitor', () => {
       .map((args) => args.join(' '));
     expect(lists).toContain('compute instances list --project lab-project --filter labels.lab:* --format json');
     expect(lists).toContain('compute firewall-rules list --project lab-project --format json');
-    expect(lists.filter((line) => line.startsWith('compute '))).toHaveLength(12);
+    expect(lists.filter((line) => /^(compute|iam) /.test(line))).toHaveLength(14);
   });
 
   it('keeps going when a list fails, says which, deletes the rest and exits 1', async () => {
@@ -168,8 +168,14 @@ describe('lab janitor', () => {
         },
       ],
       'http-health-checks': [{ name: 'k8s-c0ffee-node', creationTimestamp: OLD }],
+      'service-accounts': [
+        { name: 'projects/p/serviceAccounts/fleet-nodes@p.iam.gserviceaccount.com', email: 'fleet-nodes@p.iam.gserviceaccount.com' },
+      ],
+      roles: [{ name: 'projects/p/roles/fleet_disk_attacher' }],
     });
-    const result = await workspace.lab(['janitor', '--yes'], env);
+    const result = await workspace.lab(['janitor', '--yes', '--older-than', '0s'], env);
+    expect(result.stdout).toContain('deleted iam service-accounts fleet-nodes@p.iam.gserviceaccount.com');
+    expect(result.stdout).toContain('deleted iam roles fleet_disk_attacher');
     expect(result.stdout).toContain('deleted http-health-checks k8s-c0ffee-node');
     for (const args of calls()) expect(checkGcloudArgs(tree!, args), args.join(' ')).toEqual([]);
   });

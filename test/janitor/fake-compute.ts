@@ -83,6 +83,14 @@ export function labProject(prefix: string, ids: { service: string; ip: string },
       },
     ],
     'http-health-checks': [{ name: `k8s-${prefix}-node`, ...at }],
+    // Chapter 3's IAM objects, listed as gcloud lists them (no creation time).
+    'iam service-accounts': [
+      {
+        name: `projects/lab-project/serviceAccounts/${prefix}-nodes@lab-project.iam.gserviceaccount.com`,
+        email: `${prefix}-nodes@lab-project.iam.gserviceaccount.com`,
+      },
+    ],
+    'iam roles': [{ name: `projects/lab-project/roles/${prefix.replaceAll('-', '_')}_disk_attacher` }],
   } satisfies Record<ResourceKind, ListedResource[]>;
 }
 
@@ -111,6 +119,8 @@ const COLLECTION: Record<ResourceKind, string> = {
   'firewall-rules': 'firewalls',
   'networks subnets': 'subnetworks',
   networks: 'networks',
+  'iam service-accounts': 'serviceAccounts',
+  'iam roles': 'roles',
 };
 
 export interface FakeCompute {
@@ -136,7 +146,7 @@ export function fakeCompute(
   const gcloud: Gcloud = async (args) => {
     calls.push(args);
     const verb = args.includes('list') ? 'list' : 'delete';
-    const kind = args.slice(1, args.indexOf(verb)).join(' ') as ResourceKind;
+    const kind = args.slice(args[0] === 'compute' ? 1 : 0, args.indexOf(verb)).join(' ') as ResourceKind;
     const items = store.get(kind)!;
     if (verb === 'list') {
       if (failLists.has(kind)) return fail(`ERROR: (gcloud.compute.${kind.replace(' ', '.')}.list) Internal error\n`);
@@ -144,7 +154,9 @@ export function fakeCompute(
       return ok(JSON.stringify(filtered));
     }
     const name = args[args.indexOf('delete') + 1]!;
-    const item = items.find((candidate) => candidate.name === name);
+    const item = items.find(
+      (candidate) => candidate.name === name || candidate.email === name || candidate.name.endsWith(`/roles/${name}`),
+    );
     if (!item) return fail(`ERROR: (gcloud.compute.${kind}.delete) The resource '${name}' was not found\n`);
     const ref = refOfItem(kind, item);
     const user = DELETION_ORDER.flatMap((other) => store.get(other)!.map((candidate) => ({ other, candidate }))).find(({ candidate }) =>

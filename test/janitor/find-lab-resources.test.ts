@@ -126,6 +126,21 @@ describe('the janitor on a project shared by several labs', () => {
     );
   });
 
+  it("keeps a lab's service account and role while its instances cannot be listed, or one of them stays", async () => {
+    const unlisted = fakeCompute(lab);
+    unlisted.failLists.add('instances');
+    const withoutInstances = await findLabResources(unlisted.gcloud, 'lab-project', parseLabSelector('kubeadm-lab'), HOSTS, NOW);
+    expect(withoutInstances.resources.filter((resource) => resource.kind.startsWith('iam '))).toEqual([]);
+    const young = { ...lab, instances: [{ ...lab.instances[0]!, creationTimestamp: NOW.toISOString() }] };
+    const staying = await findLabResources(fakeCompute(young).gcloud, 'lab-project', parseLabSelector('kubeadm-lab'), HOSTS, NOW);
+    expect(staying.resources.filter((resource) => resource.kind.startsWith('iam '))).toEqual([]);
+    const all = await findLabResources(fakeCompute(lab).gcloud, 'lab-project', parseLabSelector('kubeadm-lab'), HOSTS, NOW);
+    expect(all.resources.filter((resource) => resource.kind.startsWith('iam ')).map((resource) => resource.name)).toEqual([
+      'kubeadm-lab-nodes@lab-project.iam.gserviceaccount.com',
+      'kubeadm_lab_disk_attacher',
+    ]);
+  });
+
   it('reports a list that failed and still finds and deletes everything the other lists show', async () => {
     const compute = fakeCompute(lab);
     compute.failLists.add('target-pools');
