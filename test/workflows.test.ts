@@ -12,6 +12,7 @@ import { validateWorkflow } from '@action-validator/core';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { checkGcloudArgs, loadGcloudTree } from '../runner/lint/gcloud-tree.js';
 import { createWorkspace, LAB_BIN, PROJECT_ROOT } from './helpers/lab.js';
 import { processesMatching } from './helpers/processes.js';
 
@@ -123,6 +124,33 @@ describe('workflows', () => {
       needs: 'report',
       if: "always() && needs.report.result == 'success' && inputs.pins-from-pr == ''",
     });
+  });
+});
+
+describe("the appendix's set-up for the nightly", () => {
+  /** Each `gcloud …` command of the appendix's sh blocks, continuation lines joined, as argv words. */
+  function gcloudCommands(): string[][] {
+    const appendix = readFileSync(path.join(PROJECT_ROOT, 'docs/appendix-verification.md'), 'utf8');
+    const blocks = [...appendix.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!.replaceAll('\\\n', ' '));
+    return blocks
+      .flatMap((block) => block.split('\n'))
+      .flatMap((line) => [...line.matchAll(/\bgcloud ([^)]*?)(?:\)|;|$)/g)].map((match) => match[1]!))
+      .map((command) => [...command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((word) => word[1] ?? word[2] ?? word[3]!));
+  }
+
+  const tree = loadGcloudTree();
+  it.runIf(tree)('uses only commands and flags the installed gcloud has', () => {
+    const commands = gcloudCommands();
+    expect(commands.length).toBeGreaterThanOrEqual(8);
+    for (const args of commands) expect(checkGcloudArgs(tree!, args), args.join(' ')).toEqual([]);
+  });
+
+  it('admits to Google credentials only this repository, by its ID, on main, in the nightly and janitor workflows', () => {
+    const appendix = readFileSync(path.join(PROJECT_ROOT, 'docs/appendix-verification.md'), 'utf8');
+    expect(appendix).toContain(
+      "--attribute-condition \"assertion.repository_id == '${REPO_ID}' && assertion.ref == 'refs/heads/main' && assertion.event_name in ['schedule', 'workflow_dispatch'] && assertion.workflow_ref in ['${REPO}/.github/workflows/nightly.yml@refs/heads/main', '${REPO}/.github/workflows/janitor.yml@refs/heads/main']\"",
+    );
+    expect(appendix).not.toMatch(/roles\/iam\.serviceAccountUser; do|serviceAccountUser \\\n/);
   });
 });
 
