@@ -1,11 +1,14 @@
 /** `lab build`: the site in site/ (or --out DIR), with a run report if one is given. */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Arguments } from '../cli/parse-arguments.js';
+import { UsageError } from '../cli/parse-arguments.js';
 import { buildSite } from '../site/build-site.js';
 import type { Terminal } from './terminal.js';
 
 export async function buildCommand(args: Arguments, terminal: Terminal): Promise<number> {
   const started = performance.now();
+  refuseOutFile(args.out);
   const report = args.reports.find((file) => file.endsWith('.json'));
   const result = await buildSite({ bookDir: args.book, outDir: args.out, ...(report ? { report } : {}) });
   const where = path.relative(process.cwd(), path.join(result.outDir, 'index.html'));
@@ -13,4 +16,15 @@ export async function buildCommand(args: Arguments, terminal: Terminal): Promise
     `Built ${result.pages} pages in ${Math.round(performance.now() - started)} ms. Open ${where} in a browser, or run \`npm run preview\`.\n`,
   );
   return 0;
+}
+
+/** The site is a folder of pages; a file where it goes is the reader's, and is left alone. */
+export function refuseOutFile(out: string): void {
+  let isFolder = true;
+  try {
+    isFolder = statSync(out).isDirectory();
+  } catch {
+    // Not there yet: the build makes it.
+  }
+  if (!isFolder) throw new UsageError(`--out ${out} is a file; the site is a folder of pages: name a folder (new or old) instead`);
 }
