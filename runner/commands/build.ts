@@ -1,5 +1,5 @@
 /** `lab build`: the site in site/ (or --out DIR), with a run report if one is given. */
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
@@ -18,13 +18,34 @@ export async function buildCommand(args: Arguments, terminal: Terminal): Promise
   return 0;
 }
 
-/** The site is a folder of pages; a file where it goes is the reader's, and is left alone. */
+/**
+ * The site is a folder of pages: `--out` must name a folder, or a place one can be made. A file
+ * there is the reader's and is left alone; the build never starts to fail half-way.
+ */
 export function refuseOutFile(out: string): void {
-  let isFolder = true;
-  try {
-    isFolder = statSync(out).isDirectory();
-  } catch {
-    // Not there yet: the build makes it.
+  const refuse = (why: string) => {
+    throw new UsageError(`--out ${out}: ${why}; the site is a folder of pages: name a folder (new or old) instead`);
+  };
+  let dir = path.resolve(out);
+  for (;;) {
+    let stat;
+    try {
+      stat = statSync(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        // Not there yet: the build makes it, if its nearest existing parent is a folder.
+        dir = path.dirname(dir);
+        continue;
+      }
+      return refuse(code === 'ENAMETOOLONG' ? 'the name is too long for the file system' : (error as Error).message);
+    }
+    if (!stat.isDirectory()) return refuse(dir === path.resolve(out) ? 'it is a file' : `${dir} is a file, so no folder can be made in it`);
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      refuse(`${dir} is not writable by this user`);
+    }
+    return;
   }
-  if (!isFolder) throw new UsageError(`--out ${out} is a file; the site is a folder of pages: name a folder (new or old) instead`);
 }

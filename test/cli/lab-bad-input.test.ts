@@ -86,7 +86,12 @@ describe('the site', () => {
     lab.write('notes.txt', 'mine\n');
     const result = await lab.lab(['build', '--out', 'notes.txt']);
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toBe('lab: --out notes.txt is a file; the site is a folder of pages: name a folder (new or old) instead');
+    expect(result.stderr).toBe('lab: --out notes.txt: it is a file; the site is a folder of pages: name a folder (new or old) instead');
+    const inside = await lab.lab(['build', '--out', 'notes.txt/site']);
+    expect(inside.exitCode).toBe(2);
+    expect(inside.stderr).toBe(
+      `lab: --out notes.txt/site: ${lab.dir}/notes.txt is a file, so no folder can be made in it; the site is a folder of pages: name a folder (new or old) instead`,
+    );
     expect(readFileSync(`${lab.dir}/notes.txt`, 'utf8')).toBe('mine\n');
   });
 
