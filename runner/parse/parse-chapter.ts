@@ -4,7 +4,7 @@
  * is an illustration and never runs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Code, Heading as MdHeading, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
@@ -14,6 +14,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
+import { readSource } from '../book/read-source.js';
 import {
   DEFAULTS,
   ID_PATTERN,
@@ -489,7 +490,13 @@ function readInclude(include: string, context: ChapterContext): { content: strin
     if (!real.startsWith(realpathSync(snippets) + path.sep)) {
       return { error: `\`include=${include}\` leads outside snippets/ through a link; include the file itself` };
     }
-    return { content: readFileSync(real, 'utf8') };
+    const source = readSource(real);
+    if ('missing' in source) return { error: `\`include=${include}\` cannot be read: ${source.missing}; include a file` };
+    if ('problem' in source) {
+      const { line, column, message } = source.problem;
+      return { error: `\`include=${include}\`, line ${line}, column ${column}: ${message}` };
+    }
+    return { content: source.text };
   } catch {
     return {
       error: `\`include=${include}\` names a file that does not exist (looked for ${path.relative(process.cwd(), resolved)}); create it or fix the path`,

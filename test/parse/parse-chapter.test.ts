@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandStep, FileStep } from '../../runner/book/types.js';
 import { parseChapter } from '../../runner/parse/parse-chapter.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'lab-parse-'));
 mkdirSync(path.join(root, 'snippets/kubeadm'), { recursive: true });
 writeFileSync(path.join(root, 'snippets/kubeadm/init.yaml'), 'kind: InitConfiguration\n');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const context = {
   file: path.join(root, 'docs/06-init.md'),
@@ -254,6 +255,13 @@ describe('parseChapter: problems, each at its line and column', () => {
   ];
   it.each(cases)('reports %s', (_, markdown, expected) => {
     expect(messages(markdown)).toEqual([expected]);
+  });
+
+  it('refuses an include that is not UTF-8, at the include, with the line in the snippet', () => {
+    writeFileSync(path.join(root, 'snippets/kubeadm/latin1.yaml'), Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a]));
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/kubeadm/latin1.yaml}\n${fence}`)).toEqual([
+      '1:29: `include=snippets/kubeadm/latin1.yaml`, line 1, column 4: This line has bytes that are not UTF-8; save the file as UTF-8 (the runner does not guess an encoding)',
+    ]);
   });
 
   it('accepts the longest timeout a timer holds', () => {
