@@ -173,6 +173,13 @@ export function parseArguments(argv: readonly string[]): Arguments {
     }
     return { ...defaults('help', []), ...(about ? { helpFor: about as CommandName } : {}) };
   }
+  // `lab lsit` would otherwise look for a chapter named lsit; chapters have digits or dashes.
+  const meant = !named && first !== undefined && !/[\d-]/.test(first) ? findNearest(first, COMMANDS) : undefined;
+  if (meant) {
+    throw new UsageError(
+      `There is no command \`${first}\` (did you mean \`${spellCommand(meant)}\`?); to run a chapter, name it: \`${spellCommand('run chapter-3')}\`, 3 or its file's name`,
+    );
+  }
   refuseForeignOptions(argv, given);
   if (given === 'version') return defaults('version', []);
   const command = given;

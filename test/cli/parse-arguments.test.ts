@@ -22,6 +22,11 @@ describe('parseArguments', () => {
     expect(() => parseArguments(['help', 'janitr'])).toThrow('There is no command `janitr` (did you mean `janitor`?)');
   });
 
+  it('answers a mistyped command with the nearest one instead of looking for a chapter of that name', () => {
+    expect(() => parseArguments(['lsit'])).toThrow('There is no command `lsit` (did you mean `lab list`?)');
+    expect(parseArguments(['03-network'])).toMatchObject({ command: 'run', chapters: ['03-network'] });
+  });
+
   it('takes --port 0 (any free port) and refuses what no port is', () => {
     expect(parseArguments(['preview', '--port', '0']).port).toBe(0);
     for (const port of ['65536', '4e3', ' 80', ''])
