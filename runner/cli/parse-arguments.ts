@@ -165,13 +165,13 @@ export function parseArguments(argv: readonly string[]): Arguments {
   const given = named ? (first as CommandName) : 'run';
   const rest = named ? positionals.slice(1) : positionals;
 
-  if (values.version) return defaults('version', []);
+  if (values.version) return readDefaults('version');
   if (values.help || given === 'help') {
     const about = given === 'help' ? rest[0] : named ? given : undefined;
     if (about !== undefined && !(COMMANDS as readonly string[]).includes(about)) {
       throw new UsageError(`There is no command \`${about}\`${suggest(about, COMMANDS)}; commands are ${COMMANDS.join(', ')}`);
     }
-    return { ...defaults('help', []), ...(about ? { helpFor: about as CommandName } : {}) };
+    return { ...readDefaults('help'), ...(about ? { helpFor: about as CommandName } : {}) };
   }
   // `lab lsit` would otherwise look for a chapter named lsit; chapters have digits or dashes.
   const meant = !named && first !== undefined && !/[\d-]/.test(first) ? findNearest(first, COMMANDS) : undefined;
@@ -181,9 +181,18 @@ export function parseArguments(argv: readonly string[]): Arguments {
     );
   }
   refuseForeignOptions(argv, given);
-  if (given === 'version') return defaults('version', []);
-  const command = given;
-  const chapters = rest;
+  if (given === 'version') return readDefaults('version');
+  return readValues(values, given, rest);
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+/** help and version read no flags; their arguments are the defaults. */
+function readDefaults(command: 'help' | 'version'): Arguments {
+  return readValues(parseArgs({ args: [], options: OPTIONS, allowPositionals: true, strict: true }).values, command, []);
+}
+
+function readValues(values: Values, command: CommandName, chapters: string[]): Arguments {
   if (chapters.length > 0 && !['run', 'reset'].includes(command)) {
     throw new UsageError(
       `\`${spellCommand(command)}\` takes no arguments, but was given ${chapters.map((word) => `\`${word}\``).join(' ')}`,
@@ -237,33 +246,6 @@ export function parseArguments(argv: readonly string[]): Arguments {
     out: values.out,
     port,
     json: values.json,
-  };
-}
-
-/** The arguments of a command that reads no flags (help, version). */
-function defaults(command: CommandName, chapters: string[]): Arguments {
-  return {
-    command,
-    chapters,
-    book: 'docs',
-    state: '.lab',
-    all: false,
-    restart: false,
-    withDeps: false,
-    force: false,
-    keep: false,
-    dryRun: false,
-    proveChecks: false,
-    verbose: false,
-    reports: [],
-    parallel: 0,
-    ssh: 'openssh',
-    iap: false,
-    olderThanMs: 3 * 3_600_000,
-    yes: false,
-    out: 'site',
-    port: 4173,
-    json: false,
   };
 }
 
