@@ -49,7 +49,7 @@ function describeNext(stoppedChapter: string, cleanup: ChapterResult | undefined
   }
   const name = cleanup.chapter.name;
   if (cleanup.status === 'passed') {
-    return `The cleanup chapter (${name}) then removed what the run built, so there is nothing to resume: fix the step, then start over with \`${spellCommand('run --all --restart')}\`.`;
+    return `The cleanup chapter (${name}) then removed what the run built, and the progress with it: fix the step, then start over with \`${spellCommand('run --all')}\`.`;
   }
-  return `The cleanup chapter (${name}) did not finish, so some of what the run built may be left: run \`${spellCommand(`run ${name}`)}\` until it passes, then start over with \`${spellCommand('run --all --restart')}\`.`;
+  return `The cleanup chapter (${name}) did not finish, so some of what the run built may be left: run \`${spellCommand(`run ${name}`)}\` until it passes, then start over with \`${spellCommand('run --all')}\`.`;
 }
