@@ -2,7 +2,7 @@
  * The command line itself, through the real CLI: help for each command, the version, flags a
  * reader mistypes or gives to the wrong command, JSON for tools, and flags npm takes for itself.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,6 +45,15 @@ describe('help and version', () => {
     const run = await lab.lab(['run', '-h']);
     expect(run.stdout).toContain('--dry-run');
     expect(run.stdout).not.toContain('--port');
+  });
+
+  it('says to build the CLI, without a stack trace, when dist/lab.mjs is not there', async () => {
+    const lab = workspace();
+    mkdirSync(path.join(lab.dir, 'bin'));
+    copyFileSync(LAB_BIN, path.join(lab.dir, 'bin/lab.js'));
+    const result = await execa(process.execPath, [path.join(lab.dir, 'bin/lab.js'), 'list'], { cwd: lab.dir, reject: false });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('lab: the CLI is not built yet (no dist/lab.mjs); run `npm run build:cli` (npm ci and npm run lab do it)');
   });
 
   it('prints the version from package.json, baked into the build', async () => {
