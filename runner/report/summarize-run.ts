@@ -25,10 +25,15 @@ export function describeOutcome(result: RunResult, color: boolean): string {
   // Stopped while its checks ran early, a chapter has no step to point at.
   const stoppedChapter = stop?.step.chapter ?? work.find((chapter) => chapter.status === 'interrupted')?.chapter.name;
   const where = stop ? ` at ${stop.step.id} (${locate(stop.step)})` : stoppedChapter ? ` in ${stoppedChapter}` : '';
-  // The real error again, last, where the eye lands after the diagnostics and the cleanup.
+  // The real error again, last, where the eye lands after the diagnostics and the cleanup. A lost
+  // connection's message is a line of the host's stderr, which this line (unlike the progress
+  // above it) does not mask: it points there instead.
   const cause = (stop?.hosts ?? [])
     .filter((host) => host.failure)
-    .map((host) => `\n  ${host.host}: ${host.failure!.message}`)
+    .map(
+      (host) =>
+        `\n  ${host.host}: ${host.failure!.reason === 'connection' ? 'the connection failed (its message is above)' : host.failure!.message}`,
+    )
     .join('');
   const next = stoppedChapter ? ` ${describeNext(stoppedChapter, stopInWork || !stop ? cleanup : undefined)}` : '';
   if (result.status === 'interrupted') return paint('yellow', `■ Interrupted${where} after ${took}: ${tally}. State saved.${next}`) + cause;
