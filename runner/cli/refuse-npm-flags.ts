@@ -45,6 +45,6 @@ export function refuseFlagsNpmTook(argv: readonly string[], env: NodeJS.ProcessE
     `npm took ${flags.map((flag) => flag.replace(/[= ].*/, '')).join(', ')} for itself (it set ${settings}), so lab never saw ${taken.length === 1 ? 'it' : 'them'}; nothing was run.\n` +
       `Put \`--\` between \`npm run lab\` and lab's arguments: ${command}` +
       (lostValue ? `\n(with each flag right before its value; npm left the values among the arguments: ${argv.join(' ') || 'none'})` : '') +
-      `\nIf you set ${settings.replace(/=[^,]*/g, '')} in your environment or .npmrc, unset it there.`,
+      `\nIf you set ${settings.replace(/=[^,]*/g, '')} in your environment or .npmrc, unset ${taken.length === 1 ? 'it' : 'them'} there.`,
   );
 }
