@@ -7,6 +7,7 @@
 import type { Book } from '../book/types.js';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
+import { spellCommand } from '../cli/spell-command.js';
 import { preflightGce } from '../execute/inventories/gce.js';
 import { startVariables } from '../execute/variables.js';
 import { findLabResources, runGcloud, type Gcloud } from '../janitor/find-lab-resources.js';
@@ -41,7 +42,11 @@ export async function janitorCommand(
   for (const resource of resources) out.write(`  ${describeResource(resource)}\n`);
   const listing = failures.length === 0 ? '' : ` ${failures.length} lists failed: their kinds were not searched; run the janitor again.`;
   if (!args.yes || resources.length === 0) {
-    if (resources.length > 0) out.write(`Nothing was deleted. Run \`lab janitor --yes\` to delete these ${resources.length} resources.\n`);
+    if (resources.length > 0) {
+      out.write(
+        `Nothing was deleted. Run \`${spellCommand(deleteCommand(selector, args.olderThanMs))}\` to delete these ${resources.length} resources.\n`,
+      );
+    }
     if (listing) out.write(`${listing.trim()}\n`);
     return failures.length === 0 ? 0 : 1;
   }
@@ -57,6 +62,12 @@ export async function janitorCommand(
       : `${failed.length} of ${results.length} deletions failed; run the janitor again once their causes are fixed.`) + `${listing}\n`,
   );
   return failed.length === 0 && failures.length === 0 ? 0 : 1;
+}
+
+/** The same janitor run, deleting: the same labs and age, so it deletes what was just listed. */
+function deleteCommand(selector: LabSelector, olderThanMs: number): string {
+  const prefix = /^[-a-z0-9]+$/.test(selector.text) ? selector.text : `'${selector.text}'`;
+  return `janitor --prefix ${prefix} --older-than ${olderThanMs === 0 ? '0s' : formatDuration(olderThanMs)} --yes`;
 }
 
 function selectLabs(prefix: string): LabSelector {

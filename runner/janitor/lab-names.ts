@@ -63,10 +63,11 @@ export function parseLabSelector(text: string): LabSelector {
  * ConfigMap kube-system/ingress-uid). Whether `name` is exactly `k8s-LAB-<suffix>` for a lab the
  * selector takes: the shared node health check `k8s-<id>-node` (a legacy
  * HTTP health check) and its firewall rules `k8s-<id>-node-http-hc` and `k8s-<id>-node-hc`.
- * Source: kubernetes/cloud-provider-gcp at the book's CCM_MANIFEST_COMMIT,
+ * Source: kubernetes/cloud-provider-gcp at the book's CCM_VERSION tag (v36.2.4),
  * providers/gce/gce_loadbalancer_naming.go (MakeNodesHealthCheckName, MakeHealthCheckFirewallName,
  * makeHealthCheckFirewallName). Per Service, the CCM names its forwarding rule, target pool,
- * address and firewall rule `k8s-fw-` after `a<Service UID>`: those are found by what they point at.
+ * address and firewall rules `k8s-fw-` and `k8s-fw-…-deny` after `a<Service UID>`: those are
+ * found by what they point at, or by the lab's network.
  */
 export function isNamedByCcmFor(name: string, selector: LabSelector, suffixes: readonly string[]): boolean {
   return (

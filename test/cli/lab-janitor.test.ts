@@ -73,7 +73,9 @@ describe('lab janitor', () => {
     expect(result.stdout).toContain('Resources of the lab (prefix fleet) in project lab-project older than 6h:');
     expect(result.stdout).toContain('fleet-worker-0');
     expect(result.stdout).not.toContain('fleet-worker-1');
-    expect(result.stdout).toContain('Nothing was deleted. Run `lab janitor --yes` to delete these 10 resources.');
+    expect(result.stdout).toContain(
+      'Nothing was deleted. Run `lab janitor --prefix fleet --older-than 6h --yes` to delete these 10 resources.',
+    );
     expect(calls().filter((args) => args.includes('delete'))).toEqual([]);
   });
 
@@ -130,7 +132,16 @@ describe('lab janitor', () => {
     const result = await workspace.lab(['janitor', '--older-than', '0s'], env);
     expect(result.stdout).toContain('Resources of the lab (prefix fleet) in project lab-project of any age:');
     expect(result.stdout).toContain('fleet-worker-1');
-    expect(result.stdout).toContain('delete these 11 resources');
+    expect(result.stdout).toContain('Run `lab janitor --prefix fleet --older-than 0s --yes` to delete these 11 resources.');
+  });
+
+  it('takes a family of labs with NAME-*, and spells the command to delete them as the reader runs lab', async () => {
+    const { workspace, env } = janitorWorkspace(LEFTOVERS);
+    const result = await workspace.lab(['janitor', '--prefix', 'fleet-*'], { ...env, npm_lifecycle_event: 'lab' });
+    expect(result.stdout).toContain('fleet-2-net');
+    expect(result.stdout).toContain('fleet-2-allow-internal');
+    expect(result.stdout).not.toMatch(/fleet-net|fleetwood/);
+    expect(result.stdout).toContain("Run `npm run lab -- janitor --prefix 'fleet-*' --older-than 3h --yes` to delete these 2 resources.");
   });
 
   it('refuses a --prefix that is not a lab name, with exit 2 and nothing listed', async () => {
