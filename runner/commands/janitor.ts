@@ -12,6 +12,7 @@ import { preflightGce } from '../execute/inventories/gce.js';
 import { startVariables } from '../execute/variables.js';
 import { findLabResources, runGcloud, type Gcloud } from '../janitor/find-lab-resources.js';
 import { LabSelectorError, parseLabSelector, type LabSelector } from '../janitor/lab-names.js';
+import { removeLabBindings } from '../janitor/remove-lab-bindings.js';
 import { deleteLabResources, describeResource } from '../janitor/run-janitor.js';
 import { formatDuration } from '../parse/block-grammar.js';
 import type { StateStore } from '../state/state-store.js';
@@ -41,7 +42,7 @@ export async function janitorCommand(
   if (resources.length === 0) out.write('  none found.\n');
   for (const resource of resources) out.write(`  ${describeResource(resource)}\n`);
   const listing = failures.length === 0 ? '' : ` ${failures.length} lists failed: their kinds were not searched; run the janitor again.`;
-  if (!args.yes || resources.length === 0) {
+  if (!args.yes) {
     if (resources.length > 0) {
       out.write(
         `Nothing was deleted. Run \`${spellCommand(deleteCommand(selector, args.olderThanMs))}\` to delete these ${resources.length} resources.\n`,
@@ -50,18 +51,32 @@ export async function janitorCommand(
     if (listing) out.write(`${listing.trim()}\n`);
     return failures.length === 0 ? 0 : 1;
   }
+  // Before the accounts go: their project bindings, and those of accounts deleted earlier.
+  const going = new Set(resources.filter((resource) => resource.kind === 'iam service-accounts').map((resource) => resource.name));
+  const bindings = await removeLabBindings(gcloud, gce.project, selector, going, (result) =>
+    out.write(
+      `  ${result.removed ? 'removed' : 'FAILED '} binding ${result.role} of ${result.member}${result.error ? `: ${result.error}` : ''}\n`,
+    ),
+  );
+  if ('error' in bindings) out.write(`  FAILED to read the project's IAM policy: ${bindings.error}\n`);
+  const bindingsFailed = 'error' in bindings ? 1 : bindings.filter((result) => !result.removed).length;
   const results = await deleteLabResources(gcloud, resources, gce.project, (result) =>
     out.write(
       `  ${result.deleted ? 'deleted' : 'FAILED '} ${result.resource.kind} ${result.resource.name}${result.error ? `: ${result.error}` : ''}\n`,
     ),
   );
   const failed = results.filter((result) => !result.deleted);
+  const bindingNote =
+    bindingsFailed === 0
+      ? ''
+      : ` ${'error' in bindings ? 'The IAM policy could not be read' : `${bindingsFailed} bindings could not be removed`}.`;
   out.write(
     (failed.length === 0
       ? `Deleted ${results.length} resources.`
-      : `${failed.length} of ${results.length} deletions failed; run the janitor again once their causes are fixed.`) + `${listing}\n`,
+      : `${failed.length} of ${results.length} deletions failed; run the janitor again once their causes are fixed.`) +
+      `${bindingNote}${listing}\n`,
   );
-  return failed.length === 0 && failures.length === 0 ? 0 : 1;
+  return failed.length === 0 && failures.length === 0 && bindingsFailed === 0 ? 0 : 1;
 }
 
 /** The same janitor run, deleting: the same labs and age, so it deletes what was just listed. */

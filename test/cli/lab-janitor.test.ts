@@ -16,7 +16,7 @@ const NEW = new Date().toISOString();
 const zone = 'https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b';
 const region = 'https://www.googleapis.com/compute/v1/projects/p/regions/europe-west1';
 
-function janitorWorkspace(resources: Record<string, object[]>) {
+function janitorWorkspace(resources: Record<string, object[] | object>) {
   const workspace = createWorkspace('fleet');
   const dir = path.join(workspace.dir, 'resources');
   mkdirSync(dir);
@@ -183,10 +183,26 @@ describe('lab janitor', () => {
         { name: 'projects/p/serviceAccounts/fleet-nodes@p.iam.gserviceaccount.com', email: 'fleet-nodes@p.iam.gserviceaccount.com' },
       ],
       roles: [{ name: 'projects/p/roles/fleet_disk_attacher' }],
+      'iam-policy': {
+        bindings: [
+          { role: 'roles/compute.viewer', members: ['serviceAccount:fleet-nodes@p.iam.gserviceaccount.com', 'user:alice@example.com'] },
+          { role: 'roles/compute.storageAdmin', members: ['deleted:serviceAccount:fleet-nodes@p.iam.gserviceaccount.com?uid=123'] },
+          { role: 'roles/compute.storageAdmin', members: ['serviceAccount:fleet-2-nodes@p.iam.gserviceaccount.com'] },
+        ],
+      },
     });
     const result = await workspace.lab(['janitor', '--yes', '--older-than', '0s'], env);
     expect(result.stdout).toContain('deleted iam service-accounts fleet-nodes@p.iam.gserviceaccount.com');
     expect(result.stdout).toContain('deleted iam roles fleet_disk_attacher');
+    const removals = calls()
+      .filter((args) => args[1] === 'remove-iam-policy-binding')
+      .map((args) => `${args[4]} ${args[6]}`);
+    expect(removals).toEqual([
+      'serviceAccount:fleet-nodes@p.iam.gserviceaccount.com roles/compute.viewer',
+      'deleted:serviceAccount:fleet-nodes@p.iam.gserviceaccount.com?uid=123 roles/compute.storageAdmin',
+    ]);
+    const order = calls().map((args) => args.slice(0, 3).join(' '));
+    expect(order.lastIndexOf('projects remove-iam-policy-binding lab-project')).toBeLessThan(order.indexOf('iam service-accounts delete'));
     expect(result.stdout).toContain('deleted http-health-checks k8s-c0ffee-node');
     for (const args of calls()) expect(checkGcloudArgs(tree!, args), args.join(' ')).toEqual([]);
   });
