@@ -34,6 +34,9 @@ export interface Arguments {
   out: string;
   /** preview: the port on localhost. */
   port: number;
+  /** check: findings as JSON; fetch what the book applies from upstream. */
+  json: boolean;
+  online: boolean;
 }
 
 export class UsageError extends Error {
@@ -62,6 +65,8 @@ const OPTIONS = {
   out: { type: 'string', default: 'site' },
   port: { type: 'string', default: '4173' },
   help: { type: 'boolean', short: 'h', default: false },
+  json: { type: 'boolean', default: false },
+  online: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'];
 
 export function parseArguments(argv: readonly string[]): Arguments {
@@ -120,6 +125,8 @@ export function parseArguments(argv: readonly string[]): Arguments {
     ...(values.prefix ? { prefix: values.prefix } : {}),
     out: values.out,
     port: Number(values.port),
+    json: values.json,
+    online: values.online,
   };
 }
 
@@ -131,6 +138,7 @@ Usage:
   lab run --all             every chapter, then the cleanup chapter, even after a failure
   lab check                 verify the book offline: grammar, variables, shellcheck, gcloud
                             commands, YAML and kubeadm config, outputs, links, secrets
+                            (--json: findings as JSON; --online: also what it applies from upstream)
   lab list                  chapters with their status and step counts
   lab status                what the state holds: variables, failures, what to run next
   lab reset [CHAPTER...]    forget progress (of some chapters, or all of it and the variables)

@@ -1,7 +1,8 @@
 /** Every `gcloud ...` in a step names a command of the installed gcloud, with flags it accepts. */
 import type { CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
-import { checkGcloudArgs, type GcloudTree } from './gcloud-tree.js';
+import { checkGcloudArgs, loadGcloudTreeOnce, type GcloudTree } from './gcloud-tree.js';
+import type { Rule } from './rule.js';
 import { locateInBlock, problemAt } from './locate.js';
 import { commandWords, scanShell } from './scan-shell.js';
 
@@ -23,3 +24,21 @@ export function checkGcloudCommands(steps: CommandStep[], tree: GcloudTree): Pro
   }
   return problems;
 }
+
+export const gcloudRule: Rule = {
+  name: 'gcloud',
+  doc: {
+    summary: 'Every `gcloud ...` names a command of the installed gcloud, with flags it has (`gcloud-command`).',
+    bad: {
+      chapter: '```sh {gcloud}\ngcloud compute networks create lab --subnet-mod custom\n```\n',
+      findings: ['2:36 gcloud-command'],
+    },
+    good: { chapter: '```sh {gcloud}\ngcloud compute networks create lab --subnet-mode custom\n```\n' },
+  },
+  check({ commands, skip }) {
+    const tree = loadGcloudTreeOnce();
+    if (tree) return checkGcloudCommands(commands, tree);
+    skip('gcloud commands were not checked: gcloud is not installed (https://cloud.google.com/sdk/docs/install)');
+    return [];
+  },
+};

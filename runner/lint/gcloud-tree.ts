@@ -43,6 +43,14 @@ export function loadGcloudTree(searchPath = process.env.PATH ?? ''): GcloudTree 
   }
 }
 
+let loaded: { tree: GcloudTree | undefined } | undefined;
+
+/** The tree of the gcloud on PATH, read once per process: several rules look at it. */
+export function loadGcloudTreeOnce(): GcloudTree | undefined {
+  loaded ??= { tree: loadGcloudTree() };
+  return loaded.tree;
+}
+
 export interface GcloudProblem {
   /** Index of the offending word in the arguments. */
   index: number;
