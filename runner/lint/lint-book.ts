@@ -9,13 +9,27 @@ import { sortProblems, type Problem } from '../book/problems.js';
 import { gcloudRule } from './check-gcloud.js';
 import { linksRule } from './check-links.js';
 import { outputsRule } from './check-outputs.js';
+import { privilegeRule } from './check-privilege.js';
 import { secretsRule } from './check-secrets.js';
+import { setERule } from './check-set-e.js';
 import { variablesRule } from './check-variables.js';
+import { versionOutputRule } from './check-version-output.js';
 import { yamlRule } from './check-yaml.js';
 import type { LintContext, Rule } from './rule.js';
 import { shellcheckRule } from './run-shellcheck.js';
 
-export const RULES: readonly Rule[] = [shellcheckRule, variablesRule, outputsRule, linksRule, secretsRule, yamlRule, gcloudRule];
+export const RULES: readonly Rule[] = [
+  shellcheckRule,
+  variablesRule,
+  outputsRule,
+  linksRule,
+  secretsRule,
+  yamlRule,
+  gcloudRule,
+  privilegeRule,
+  setERule,
+  versionOutputRule,
+];
 
 export interface LintResult {
   problems: Problem[];

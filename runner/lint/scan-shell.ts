@@ -20,11 +20,20 @@ export interface VariableUse {
   hasDefault: boolean;
 }
 
+/** A control operator between commands at the top level: `&&`, `||`, `|`, `;`, `&`, `(`, `)`, newline. */
+export interface Operator {
+  operator: string;
+  offset: number;
+}
+
 export interface ShellScan {
   uses: VariableUse[];
   defines: Set<string>;
   exports: Set<string>;
+  /** Every simple command, those inside $(...) included (before the command that holds them). */
   commands: Word[][];
+  /** The script's own commands (none from inside $(...)) and the operators between them, in order. */
+  sequence: (Word[] | Operator)[];
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -48,13 +57,13 @@ const PREFIXES = new Set([
 ]);
 
 export function scanShell(script: string): ShellScan {
-  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [] };
-  scanInto(script, 0, scan);
+  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [], sequence: [] };
+  scanInto(script, 0, scan, scan.sequence);
   for (const command of scan.commands) collectDefinitions(command, scan);
   return scan;
 }
 
-function scanInto(text: string, base: number, scan: ShellScan): void {
+function scanInto(text: string, base: number, scan: ShellScan, sequence?: (Word[] | Operator)[]): void {
   let words: Word[] = [];
   let word: Word | undefined;
   const heredocs: { delimiter: string; quoted: boolean; strip: boolean }[] = [];
@@ -65,7 +74,10 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
   };
   const endCommand = () => {
     endWord();
-    if (words.length > 0) scan.commands.push(words);
+    if (words.length > 0) {
+      scan.commands.push(words);
+      sequence?.push(words);
+    }
     words = [];
   };
 
@@ -78,6 +90,7 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
     }
     if (char === '\n') {
       endCommand();
+      sequence?.push({ operator: '\n', offset: base + i });
       i++;
       // Heredoc bodies start on the next line.
       for (const heredoc of heredocs.splice(0)) i = skipHeredoc(text, i, base, heredoc, scan);
@@ -101,7 +114,9 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
         continue;
       }
       endCommand();
-      i += text[i + 1] === char ? 2 : 1;
+      const operator = text[i + 1] === char && char !== '(' && char !== ')' ? char + char : char;
+      sequence?.push({ operator, offset: base + i });
+      i += operator.length;
       continue;
     }
     if (char === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
