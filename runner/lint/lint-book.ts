@@ -7,6 +7,7 @@ import type { CommandStep } from '../book/types.js';
 import { readBook } from '../book/load-book.js';
 import { sortProblems, type Problem } from '../book/problems.js';
 import { gcloudRule } from './check-gcloud.js';
+import { kubectlRule } from './check-kubectl.js';
 import { linksRule } from './check-links.js';
 import { outputsRule } from './check-outputs.js';
 import { privilegeRule } from './check-privilege.js';
@@ -20,6 +21,7 @@ import { shellcheckRule } from './run-shellcheck.js';
 
 export const RULES: readonly Rule[] = [
   shellcheckRule,
+  kubectlRule,
   variablesRule,
   outputsRule,
   linksRule,

@@ -70,6 +70,9 @@ describe('lab check', () => {
     expect(result.stderr).toContain(
       'lab check: skipped: shell blocks were not checked by shellcheck: it is not installed (apt-get install shellcheck)',
     );
+    expect(result.stderr).toContain(
+      'lab check: skipped: kubectl commands were not checked: kubectl is not installed (gcloud components install kubectl)',
+    );
     expect(result.stdout).not.toContain('shellcheck SC');
     expect(result.stdout).not.toContain('has no flag');
     expect(result.exitCode).toBe(2);
