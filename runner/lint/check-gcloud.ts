@@ -17,7 +17,7 @@ export function checkGcloudCommands(steps: CommandStep[], tree: GcloudTree): Pro
       for (const problem of checkGcloudArgs(tree, args)) {
         const word = words[Math.min(problem.index + 1, words.length - 1)]!;
         problems.push(
-          problemAt(locateInBlock(step.position, step.script, word.offset), `${problem.message} (in this gcloud)`, 'gcloud-command'),
+          problemAt(locateInBlock(step.position, step.script, word.offset), `${problem.message} (in this gcloud)`, problem.rule),
         );
       }
     }
@@ -28,10 +28,12 @@ export function checkGcloudCommands(steps: CommandStep[], tree: GcloudTree): Pro
 export const gcloudRule: Rule = {
   name: 'gcloud',
   doc: {
-    summary: 'Every `gcloud ...` names a command of the installed gcloud, with flags it has (`gcloud-command`).',
+    summary:
+      'Every `gcloud ...` names a command of the installed gcloud, with flags it has (`gcloud-command`), and a literal value of a flag with choices is one of them (`gcloud-value`).',
     bad: {
-      chapter: '```sh {gcloud}\ngcloud compute networks create lab --subnet-mod custom\n```\n',
-      findings: ['2:36 gcloud-command'],
+      chapter:
+        '```sh {gcloud}\ngcloud compute networks create lab --subnet-mod custom\ngcloud compute networks create lab --subnet-mode=manual\n```\n',
+      findings: ['2:36 gcloud-command', '3:36 gcloud-value'],
     },
     good: { chapter: '```sh {gcloud}\ngcloud compute networks create lab --subnet-mode custom\n```\n' },
   },

@@ -55,6 +55,8 @@ export interface GcloudProblem {
   /** Index of the offending word in the arguments. */
   index: number;
   message: string;
+  /** `gcloud-command` (no such command or flag) or `gcloud-value` (no choice of the flag). */
+  rule: 'gcloud-command' | 'gcloud-value';
 }
 
 /**
@@ -74,9 +76,24 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
       const [name] = word.split('=', 1) as [string];
       const kind = flags[name] ?? (name.startsWith('--no-') && flags[`--${name.slice(5)}`] === 'bool' ? 'bool' : undefined);
       if (kind === undefined) {
-        problems.push({ index, message: `\`gcloud ${names.join(' ')}\` has no flag ${name}` });
-      } else if (kind !== 'bool' && !word.includes('=')) {
-        index++;
+        problems.push({ index, message: `\`gcloud ${names.join(' ')}\` has no flag ${name}`, rule: 'gcloud-command' });
+        continue;
+      }
+      const inline = word.includes('=');
+      if (kind !== 'bool' && !inline) index++;
+      const value = inline ? word.slice(name.length + 1) : args[index];
+      // gcloud takes a choice in any case (`--subnet-mode=CUSTOM` works), so this compares so too.
+      if (
+        Array.isArray(kind) &&
+        value !== undefined &&
+        !value.includes('\0') &&
+        !kind.some((choice) => choice.toLowerCase() === value.toLowerCase())
+      ) {
+        problems.push({
+          index,
+          message: `\`gcloud ${names.join(' ')} ${name}\` takes ${kind.join(', ')}, not \`${value}\``,
+          rule: 'gcloud-value',
+        });
       }
       continue;
     }
@@ -98,6 +115,7 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
       problems.push({
         index,
         message: `\`gcloud ${[...names, word].join(' ')}\` is no gcloud command; \`gcloud ${names.join(' ')}\` has ${describeCommands(node)}`,
+        rule: 'gcloud-command',
       });
       return problems;
     }
@@ -107,6 +125,7 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
     problems.push({
       index: args.length,
       message: `\`gcloud ${names.join(' ')}\` is a command group; name one of its commands: ${describeCommands(node)}`,
+      rule: 'gcloud-command',
     });
   }
   return problems;
