@@ -17,12 +17,16 @@ export interface GcloudTree {
 
 const TREE_FILE = 'data/cli/gcloud_completions.py';
 
+/** The SDK's root folder of the gcloud on PATH (bin/gcloud is usually a link to <root>/bin/gcloud). */
+export function findGcloudRoot(searchPath = process.env.PATH ?? ''): string | undefined {
+  const binary = findOnPath('gcloud', searchPath);
+  return binary ? path.resolve(path.dirname(realpathSync(binary)), '..') : undefined;
+}
+
 /** The tree of the gcloud on PATH, or undefined when gcloud is not installed. */
 export function loadGcloudTree(searchPath = process.env.PATH ?? ''): GcloudTree | undefined {
-  const binary = findOnPath('gcloud', searchPath);
-  if (!binary) return undefined;
-  // bin/gcloud is usually a link into the SDK: <root>/bin/gcloud.
-  const root = path.resolve(path.dirname(realpathSync(binary)), '..');
+  const root = findGcloudRoot(searchPath);
+  if (!root) return undefined;
   const file = path.join(root, TREE_FILE);
   if (!existsSync(file)) return undefined;
   const source = readFileSync(file, 'utf8');

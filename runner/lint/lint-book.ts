@@ -7,6 +7,7 @@ import type { CommandStep } from '../book/types.js';
 import { readBook } from '../book/load-book.js';
 import { sortProblems, type Problem } from '../book/problems.js';
 import { gcloudRule } from './check-gcloud.js';
+import { gcloudExpressionsRule } from './check-gcloud-expressions.js';
 import { kubectlRule } from './check-kubectl.js';
 import { linksRule } from './check-links.js';
 import { outputsRule } from './check-outputs.js';
@@ -22,6 +23,7 @@ import { shellcheckRule } from './run-shellcheck.js';
 export const RULES: readonly Rule[] = [
   shellcheckRule,
   kubectlRule,
+  gcloudExpressionsRule,
   variablesRule,
   outputsRule,
   linksRule,

@@ -43,7 +43,11 @@ describe('checkGcloudArgs', () => {
 
   it('names a command that does not exist, and the ones that do', () => {
     expect(checkGcloudArgs(tree, ['compute', 'instance', 'list'])).toEqual([
-      { index: 1, message: '`gcloud compute instance` is no gcloud command; `gcloud compute` has instances, networks, ssh', rule: 'gcloud-command' },
+      {
+        index: 1,
+        message: '`gcloud compute instance` is no gcloud command; `gcloud compute` has instances, networks, ssh',
+        rule: 'gcloud-command',
+      },
     ]);
   });
 
