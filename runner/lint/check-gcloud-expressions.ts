@@ -8,7 +8,8 @@
  *   "--filter : operator evaluation is changing for consistency across Google APIs"; the new
  *   pattern is `\bvalue\b`, googlecloudsdk/core/resource/resource_expr.py _ExprEQ), so
  *   `labels.lab=kubeadm-lab` will also match `kubeadm-lab-2`, another lab's.
- * - `key ~ regex` without `^` or `\b` matches anywhere in the value, other labs' names included.
+ * - `key ~ regex` without `^`, `\b` or a leading `/` matches anywhere in the value, other labs'
+ *   names included.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -110,7 +111,8 @@ export function findFilterSurprises(filter: string): string[] {
         `\`${key}${operator}${operand}\` matches whole values today, but words in a coming gcloud (it warns: "--filter : operator evaluation is changing"), so it will also match \`${operand}-2\`; write \`${key} ~ ^${operand}$\` (or \`${key} !~ ...\`)`,
       );
     }
-    if ((operator === '~' || operator === '!~') && !operand.startsWith('^') && !operand.includes('\\b')) {
+    // `^`, `\b` and a leading `/` (a URL's path segment: `network ~ /networks/lab-net$`) bound it.
+    if ((operator === '~' || operator === '!~') && !/^[\^/]/.test(operand) && !operand.includes('\\b')) {
       surprises.push(
         `\`${key} ${operator} ${operand}\` has no anchor: it matches \`${operand}\` anywhere in the value, in other labs' names too; start it with ^ and the lab's prefix`,
       );

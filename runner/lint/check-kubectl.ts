@@ -13,6 +13,7 @@ import { problemAt } from './locate.js';
 import type { Rule } from './rule.js';
 import { commandWords, scanShell, type Word } from './scan-shell.js';
 import { findShellSources, type ShellSource } from './shell-sources.js';
+import { openToolVerdicts } from './tool-verdicts.js';
 
 /** Errors kubectl (cobra and pflag) gives for a command line it cannot parse. */
 const PARSE_ERROR =
@@ -62,7 +63,30 @@ export function findKubectlCommands(sources: ShellSource[]): KubectlCommand[] {
   return found;
 }
 
-export async function checkKubectlCommands(commands: KubectlCommand[], kubectl: string): Promise<Problem[]> {
+export async function checkKubectlCommands(commands: KubectlCommand[], kubectl: string, cacheDir?: string): Promise<Problem[]> {
+  // The same command line twice (a step and a diagnostic, say) is asked once, and a line asked in
+  // an earlier check is not asked again.
+  const byArgs = new Map<string, KubectlCommand[]>();
+  for (const command of commands) byArgs.set(command.args.join('\0'), [...(byArgs.get(command.args.join('\0')) ?? []), command]);
+  const verdicts = openToolVerdicts(kubectl, cacheDir);
+  const unasked = [...byArgs.keys()].filter((key) => verdicts.get(key) === undefined);
+  if (unasked.length > 0) await askKubectl(unasked, kubectl, (key, verdict) => verdicts.set(key, verdict));
+  verdicts.save();
+  const problems: Problem[] = [];
+  for (const [key, same] of byArgs) {
+    const error = verdicts.get(key);
+    if (!error) continue;
+    const flag = /flag(?: needs an argument)?: (?:'.' in )?(-{1,2}[\w-]+)/.exec(error)?.[1];
+    for (const command of same) {
+      const word = command.words.find((candidate) => flag && candidate.value.split('=', 1)[0] === flag) ?? command.words[0]!;
+      problems.push(problemAt(command.source.locate(word.offset), error, 'kubectl-command'));
+    }
+  }
+  return problems;
+}
+
+/** Runs kubectl on each command line, PARALLEL at a time; the verdict names kubectl's version. */
+async function askKubectl(lines: string[], kubectl: string, record: (key: string, verdict: string | null) => void): Promise<void> {
   const { execa } = await import('execa');
   const home = mkdtempSync(path.join(tmpdir(), 'lab-kubectl-'));
   try {
@@ -70,33 +94,23 @@ export async function checkKubectlCommands(commands: KubectlCommand[], kubectl: 
     writeFileSync(config, KUBECONFIG, { mode: 0o600 });
     const version = await execa(kubectl, ['version', '--client', '-o', 'json'], { reject: false, stdin: 'ignore' });
     const clientVersion = (/"gitVersion":\s*"([^"]+)"/.exec(String(version.stdout)) ?? [])[1] ?? 'unknown version';
-    // The same command line twice (a step and a diagnostic, say) is asked once.
-    const byArgs = new Map<string, KubectlCommand[]>();
-    for (const command of commands) byArgs.set(command.args.join('\0'), [...(byArgs.get(command.args.join('\0')) ?? []), command]);
-    const lines = [...byArgs.values()];
-    const problems: Problem[] = [];
     let next = 0;
     const work = async () => {
       while (next < lines.length) {
-        const same = lines[next++]!;
-        const result = await execa(kubectl, ['--request-timeout=2s', ...same[0]!.args], {
+        const key = lines[next++]!;
+        const result = await execa(kubectl, ['--request-timeout=2s', ...(key === '' ? [] : key.split('\0'))], {
           reject: false,
           stdin: 'ignore',
           timeout: 20_000,
           env: { HOME: home, KUBECONFIG: config, PATH: process.env.PATH ?? '' },
           extendEnv: false,
         });
+        if (result.timedOut) continue; // no verdict: asked again next time
         const error = PARSE_ERROR.exec(String(result.stderr))?.[1];
-        if (!error || error.includes(UNKNOWN)) continue;
-        const flag = /flag(?: needs an argument)?: (?:'.' in )?(-{1,2}[\w-]+)/.exec(error)?.[1];
-        for (const command of same) {
-          const word = command.words.find((candidate) => flag && candidate.value.split('=', 1)[0] === flag) ?? command.words[0]!;
-          problems.push(problemAt(command.source.locate(word.offset), `kubectl ${clientVersion} says: ${error}`, 'kubectl-command'));
-        }
+        record(key, error && !error.includes(UNKNOWN) ? `kubectl ${clientVersion} says: ${error}` : null);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL, lines.length) }, work));
-    return problems;
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ describe('findFilterSurprises', () => {
     ]);
     expect(findFilterSurprises('status=RUNNING AND name ~ ^lab-controller- AND zone:us-central1-a')).toEqual([]);
     expect(findFilterSurprises('name ~ \\blab\\b')).toEqual([]);
+    expect(findFilterSurprises('network ~ /networks/kubeadm-lab-net$ AND name ~ kubeadm-lab-net')).toHaveLength(1);
   });
 });
 

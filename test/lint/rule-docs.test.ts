@@ -5,12 +5,22 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintBook, RULES } from '../../runner/lint/lint-book.js';
 import type { Rule, RuleExample } from '../../runner/lint/rule.js';
 
 const roots: string[] = [];
-afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+// Every example asks its tools afresh: no verdict kept from an earlier run.
+const cache = mkdtempSync(path.join(tmpdir(), 'lab-rule-cache-'));
+const savedCache = process.env.XDG_CACHE_HOME;
+beforeAll(() => {
+  process.env.XDG_CACHE_HOME = cache;
+});
+afterAll(() => {
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+  [...roots, cache].forEach((root) => rmSync(root, { recursive: true, force: true }));
+});
 
 /** Writes the example's book to a new folder and lints it with `rule` alone. */
 async function findings(rule: Rule, example: RuleExample): Promise<string[]> {
