@@ -19,7 +19,7 @@ import { findGcloudRoot } from './gcloud-tree.js';
 import { problemAt } from './locate.js';
 import type { Rule } from './rule.js';
 import { commandWords, scanShell, type Word } from './scan-shell.js';
-import { findShellSources, type ShellSource } from './shell-sources.js';
+import { expandWord, findShellSources, type ShellSource } from './shell-sources.js';
 
 interface Expression {
   kind: 'format' | 'filter';
@@ -28,9 +28,6 @@ interface Expression {
   source: ShellSource;
   word: Word;
 }
-
-/** Stands for a value the book does not know before the run (a capture, an empty default). */
-const UNKNOWN = 'x';
 
 /** Reads each expression through gcloud's own code; prints one error (or null) per expression. */
 const JUDGE = `
@@ -64,40 +61,12 @@ export function findExpressions(book: Book, sources: ShellSource[]): Expression[
         if (!match) return;
         const valueWord = match[2] === '=' ? word : words[index + 1];
         if (!valueWord) return;
-        const text = expand(match[2] === '=' ? word.text.slice(match[0].length) : valueWord.text, values);
+        const text = expandWord(match[2] === '=' ? word.text.slice(match[0].length) : valueWord.text, values).text;
         found.push({ kind: match[1] as 'format' | 'filter', text, source, word: valueWord });
       });
     }
   }
   return found;
-}
-
-/** A shell word's text with its quotes removed and $NAME/${NAME} replaced by the book's defaults. */
-function expand(text: string, values: ReadonlyMap<string, string>): string {
-  const variable = (name: string) => values.get(name) || UNKNOWN;
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quote === "'") {
-      if (char === "'") quote = undefined;
-      else out += char;
-    } else if (char === "'" && !quote) quote = "'";
-    else if (char === '"') quote = quote ? undefined : '"';
-    else if (char === '\\') out += text[++i] ?? '';
-    else if (char === '$') {
-      const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/.exec(text.slice(i));
-      const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
-      const substitution = /^\$\([^)]*\)/.exec(text.slice(i));
-      const found = braced ?? plain ?? substitution;
-      if (!found) out += char;
-      else {
-        out += braced || plain ? variable(found[1]!) : UNKNOWN;
-        i += found[0].length - 1;
-      }
-    } else out += char;
-  }
-  return out;
 }
 
 /** The terms of a filter whose meaning is not what it seems (see the module's comment). */

@@ -19,10 +19,12 @@ import { versionOutputRule } from './check-version-output.js';
 import { yamlRule } from './check-yaml.js';
 import type { LintContext, Rule } from './rule.js';
 import { shellcheckRule } from './run-shellcheck.js';
+import { upstreamRule } from './check-upstream.js';
 
 export const RULES: readonly Rule[] = [
   shellcheckRule,
   kubectlRule,
+  upstreamRule,
   gcloudExpressionsRule,
   variablesRule,
   outputsRule,

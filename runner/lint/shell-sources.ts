@@ -42,3 +42,45 @@ export function findShellSources(book: Book, steps: CommandStep[]): ShellSource[
   }
   return sources;
 }
+
+/**
+ * A shell word's text as the step would pass it: quotes removed, $NAME and ${NAME} replaced by
+ * the book's defaults. What the book cannot know before the run (a capture, an empty default, a
+ * $(...)) becomes `x`, and `unknown` names it.
+ */
+export function expandWord(text: string, values: ReadonlyMap<string, string>): { text: string; unknown: string[] } {
+  const unknown: string[] = [];
+  const variable = (name: string) => {
+    const value = values.get(name);
+    if (value) return value;
+    unknown.push(`$${name}`);
+    return 'x';
+  };
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quote === "'") {
+      if (char === "'") quote = undefined;
+      else out += char;
+    } else if (char === "'" && !quote) quote = "'";
+    else if (char === '"') quote = quote ? undefined : '"';
+    else if (char === '\\') out += text[++i] ?? '';
+    else if (char === '$') {
+      const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/.exec(text.slice(i));
+      const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
+      const substitution = /^\$\([^)]*\)/.exec(text.slice(i));
+      const found = braced ?? plain ?? substitution;
+      if (!found) out += char;
+      else {
+        if (braced || plain) out += variable(found[1]!);
+        else {
+          unknown.push(found[0]);
+          out += 'x';
+        }
+        i += found[0].length - 1;
+      }
+    } else out += char;
+  }
+  return { text: out, unknown };
+}

@@ -1,0 +1,351 @@
+/**
+ * `lab check --online`: what the book applies from upstream, rendered at the book's pins, agrees
+ * with the book. Each `kubectl apply -f URL` is fetched, each `kubectl apply -k TARGET` is built
+ * with `kubectl kustomize` (a remote target at its ?ref=, a local one from the file steps that
+ * write it), and each `-f` of a file the book writes is read from that step. Then:
+ * - every namespace a rendered object is put in is created (a Namespace object the book applies,
+ *   or `kubectl create namespace`), or is one Kubernetes makes itself (`upstream-namespace`);
+ * - every image whose repository the book names carries the tag the book states (`upstream-image`);
+ * - every kind exists in the pinned Kubernetes version (its OpenAPI document at the
+ *   v${KUBERNETES_VERSION} tag) or is defined by a CustomResourceDefinition applied too
+ *   (`upstream-kind`).
+ * Whatever cannot be fetched or built is said out loud as skipped, with the reason.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Book, CommandStep, FileStep, Position } from '../book/types.js';
+import type { Problem } from '../book/problems.js';
+import { findOnPath } from '../execute/preflight.js';
+import { findKubectl } from './check-kubectl.js';
+import { locateInBlock, problemAt } from './locate.js';
+import type { Rule } from './rule.js';
+import { commandWords, scanShell } from './scan-shell.js';
+import { expandWord } from './shell-sources.js';
+
+/** Namespaces a cluster has from the start (kube-apiserver creates them). */
+const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+const FETCH_TIMEOUT_MS = 30_000;
+
+export interface Application {
+  /** `-f` or `-k`. */
+  flag: '-f' | '-k';
+  /** The target with the book's variables put in. */
+  target: string;
+  position: Position;
+}
+
+export interface RenderedObject {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  images: string[];
+  /** The CRD's group, version and kind, for a CustomResourceDefinition. */
+  defines?: string[];
+}
+
+/** Every `kubectl apply|create -f X` and `-k X` of the book's steps. */
+export function findApplications(book: Book, steps: CommandStep[]): Application[] {
+  const values = new Map(book.vars.map((variable) => [variable.name, variable.default]));
+  const found: Application[] = [];
+  for (const step of steps) {
+    for (const command of scanShell(step.script).commands) {
+      const words = commandWords(command);
+      if (words[0]?.value !== 'kubectl' || !words.some((word) => word.value === 'apply' || word.value === 'create')) continue;
+      words.forEach((word, index) => {
+        const match = /^(-f|--filename|-k|--kustomize)(=(.*))?$/s.exec(word.value.includes('\0') ? word.text : word.value);
+        if (!match) return;
+        const text = match[2] ? word.text.slice(word.text.indexOf('=') + 1) : words[index + 1]?.text;
+        if (text === undefined) return;
+        const flag = match[1] === '-k' || match[1] === '--kustomize' ? '-k' : '-f';
+        found.push({
+          flag,
+          target: normalizeHome(expandWord(normalizeHome(text), values).text),
+          position: locateInBlock(step.position, step.script, word.offset),
+        });
+      });
+    }
+  }
+  return found;
+}
+
+/** The text of each object document, as kubectl would apply it; a reason when it cannot be had. */
+export async function renderApplication(
+  application: Application,
+  book: Book,
+  kubectl: string,
+): Promise<{ text: string } | { error: string }> {
+  const { target } = application;
+  const files = book.chapters
+    .flatMap((chapter) => chapter.steps)
+    .filter((step): step is FileStep => step.kind === 'file')
+    .map((step) => ({ path: normalizeHome(substitute(step.path, book)), step }));
+  if (application.flag === '-f') {
+    if (/^https?:\/\//.test(target)) return fetchText(target);
+    const written = files.find((file) => file.path === normalizeHome(target));
+    return written ? { text: substitute(written.step.content, book) } : { error: `no file step of the book writes ${target}` };
+  }
+  const local = normalizeHome(target);
+  const inside = files.filter((file) => file.path.startsWith(`${local.replace(/\/$/, '')}/`));
+  const { execa } = await import('execa');
+  let dir: string | undefined;
+  try {
+    let build = target;
+    if (inside.length > 0) {
+      dir = mkdtempSync(path.join(tmpdir(), 'lab-kustomize-'));
+      for (const file of inside) {
+        const destination = path.join(dir, file.path.slice(local.replace(/\/$/, '').length + 1));
+        mkdirSync(path.dirname(destination), { recursive: true });
+        writeFileSync(destination, substitute(file.step.content, book));
+      }
+      build = dir;
+    } else if (!isRemoteKustomization(target)) {
+      return { error: `no file step of the book writes a kustomization under ${target}` };
+    }
+    const result = await execa(kubectl, ['kustomize', build], { reject: false, stdin: 'ignore', timeout: 120_000 });
+    if (result.exitCode !== 0) return { error: `kubectl kustomize ${target} failed: ${String(result.stderr).trim().split('\n')[0]}` };
+    return { text: String(result.stdout) };
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isRemoteKustomization(target: string): boolean {
+  return /^(https?:\/\/|git::|file:\/\/|ssh:\/\/|git@|github\.com\/|gitlab\.com\/)/.test(target);
+}
+
+/** `~/x`, `$HOME/x` and `${HOME}/x` (quoted or not) name one file. */
+function normalizeHome(file: string): string {
+  return file.replace(/^(["']?)(~|\$\{?HOME\}?)(?=\/)/, '$1~');
+}
+
+/** ${NAME} in a file step's content is replaced by the runner; here by the book's defaults. */
+function substitute(content: string, book: Book): string {
+  const values = new Map(book.vars.map((variable) => [variable.name, variable.default]));
+  return content.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => values.get(name) || whole);
+}
+
+async function fetchText(url: string): Promise<{ text: string } | { error: string }> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+    if (!response.ok) return { error: `${url} answered ${response.status} ${response.statusText}` };
+    return { text: await response.text() };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return { error: `${url} could not be fetched: ${cause?.code ?? cause?.message ?? (error as Error).message}` };
+  }
+}
+
+export function readObjects(text: string): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  for (const document of parseAllDocuments(text)) {
+    const value = document.toJS() as Record<string, unknown> | null;
+    if (!value || typeof value !== 'object' || typeof value.kind !== 'string') continue;
+    const items = value.kind.endsWith('List') && Array.isArray(value.items) ? (value.items as Record<string, unknown>[]) : [value];
+    for (const item of items) {
+      const metadata = (item.metadata ?? {}) as { name?: string; namespace?: string };
+      const spec = item.spec as { group?: string; names?: { kind?: string }; versions?: { name: string }[] } | undefined;
+      objects.push({
+        apiVersion: String(item.apiVersion ?? ''),
+        kind: String(item.kind ?? ''),
+        name: String(metadata.name ?? ''),
+        ...(metadata.namespace ? { namespace: String(metadata.namespace) } : {}),
+        images: findImages(item),
+        ...(item.kind === 'CustomResourceDefinition' && spec?.group && spec.names?.kind
+          ? { defines: (spec.versions ?? []).map((version) => `${spec.group}/${version.name}/${spec.names!.kind}`) }
+          : {}),
+      });
+    }
+  }
+  return objects;
+}
+
+function findImages(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) findImages(item, found);
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'image' && typeof inner === 'string') found.push(inner);
+      else findImages(inner, found);
+    }
+  }
+  return found;
+}
+
+/**
+ * The image pins book.yaml states (the one place for the book's facts): each repository it names
+ * (`registry.k8s.io/pause:3.10`, or bare with a version variable beside it), with the tags it
+ * gives and the values of its *_VERSION variables.
+ */
+export interface StatedImages {
+  repositories: Map<string, Set<string>>;
+  versions: string[];
+}
+
+export function findStatedImages(book: Book): StatedImages {
+  const text = substitute(readFileSync(path.join(book.dir, 'book.yaml'), 'utf8'), book);
+  const repositories = new Map<string, Set<string>>();
+  for (const match of text.matchAll(/\b((?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[a-z0-9._-]+)+)(?::([\w][\w.-]{0,127}))?/g)) {
+    const [, repository, tag] = match as unknown as [string, string, string | undefined];
+    if (!repositories.has(repository)) repositories.set(repository, new Set());
+    if (tag) repositories.get(repository)!.add(tag);
+  }
+  const versions = book.vars.filter((variable) => /_VERSION$/.test(variable.name) && variable.default).map((variable) => variable.default);
+  return { repositories, versions };
+}
+
+/** Whether an image of a repository book.yaml names carries a tag it states or one of its versions. */
+function carriesPin(stated: StatedImages, repository: string, tag: string): boolean | undefined {
+  const tags = stated.repositories.get(repository);
+  if (!tags) return undefined;
+  if (tags.has(tag)) return true;
+  return stated.versions.some((version) => new RegExp(`^v?${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9])`).test(tag));
+}
+
+function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name));
+  } catch {
+    return [];
+  }
+}
+
+/** The group/version/kind of every type of the pinned Kubernetes, from its OpenAPI document. */
+export async function fetchKubernetesKinds(url: string): Promise<{ kinds: Set<string> } | { error: string }> {
+  const fetched = await fetchText(url);
+  if ('error' in fetched) return fetched;
+  try {
+    const document = JSON.parse(fetched.text) as {
+      definitions: Record<string, { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[] }>;
+    };
+    const kinds = new Set<string>();
+    for (const definition of Object.values(document.definitions ?? {}))
+      for (const gvk of definition['x-kubernetes-group-version-kind'] ?? [])
+        kinds.add(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`);
+    return { kinds };
+  } catch (error) {
+    return { error: `${url} is no OpenAPI document: ${(error as Error).message}` };
+  }
+}
+
+export function openApiUrl(book: Book): string | undefined {
+  const version = book.vars.find((variable) => variable.name === 'KUBERNETES_VERSION')?.default;
+  return version ? `https://raw.githubusercontent.com/kubernetes/kubernetes/v${version}/api/openapi-spec/swagger.json` : undefined;
+}
+
+/** Namespaces the book creates itself: `kubectl create namespace X` and Namespace objects in its YAML. */
+function findCreatedNamespaces(book: Book, steps: CommandStep[]): Set<string> {
+  const created = new Set(BUILT_IN_NAMESPACES);
+  for (const step of steps)
+    for (const command of scanShell(step.script).commands) {
+      const words = commandWords(command).map((word) => word.value);
+      const at = words.findIndex((word, index) => word === 'create' && (words[index + 1] === 'namespace' || words[index + 1] === 'ns'));
+      if (words[0] === 'kubectl' && at !== -1 && words[at + 2]) created.add(words[at + 2]!);
+    }
+  for (const step of book.chapters.flatMap((chapter) => chapter.steps))
+    if (step.kind === 'file')
+      for (const object of safeObjects(substitute(step.content, book))) if (object.kind === 'Namespace') created.add(object.name);
+  return created;
+}
+
+function safeObjects(text: string): RenderedObject[] {
+  try {
+    return readObjects(text);
+  } catch {
+    return [];
+  }
+}
+
+export interface UpstreamOptions {
+  /** Where the pinned Kubernetes's OpenAPI document is (tests point it at a local file server). */
+  openApiUrl?: string;
+}
+
+export async function checkUpstream(
+  book: Book,
+  steps: CommandStep[],
+  skip: (notice: string) => void,
+  options: UpstreamOptions = {},
+): Promise<Problem[]> {
+  const applications = findApplications(book, steps);
+  if (applications.length === 0) return [];
+  const kubectl = findKubectl();
+  if (!kubectl || !findOnPath('git')) {
+    skip('what the book applies from upstream was not checked: --online needs kubectl and git (for kustomize builds)');
+    return [];
+  }
+  const url = options.openApiUrl ?? openApiUrl(book);
+  const [rendered, kinds] = await Promise.all([
+    Promise.all(applications.map(async (application) => ({ application, result: await renderApplication(application, book, kubectl) }))),
+    url ? fetchKubernetesKinds(url) : Promise.resolve({ error: 'book.yaml pins no KUBERNETES_VERSION' }),
+  ]);
+  if ('error' in kinds) skip(`kinds were not checked against the pinned Kubernetes: ${kinds.error}`);
+  const all = rendered.flatMap(({ application, result }) =>
+    'text' in result ? safeObjects(result.text).map((object) => ({ application, object })) : [],
+  );
+  const namespaces = findCreatedNamespaces(book, steps);
+  for (const { object } of all) if (object.kind === 'Namespace') namespaces.add(object.name);
+  const defined = new Set(all.flatMap(({ object }) => object.defines ?? []));
+  const stated = findStatedImages(book);
+  const problems: Problem[] = [];
+  for (const { application, result } of rendered)
+    if ('error' in result) skip(`${application.flag} ${application.target} was not checked: ${result.error}`);
+  for (const { application, object } of all) {
+    const label = `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name} (from ${application.target})`;
+    if (object.namespace && !namespaces.has(object.namespace)) {
+      problems.push(
+        problemAt(
+          application.position,
+          `${label} is in namespace ${object.namespace}, which nothing in the book creates`,
+          'upstream-namespace',
+        ),
+      );
+    }
+    for (const image of object.images) {
+      const [, repository = image, tag = 'latest'] = /^(.*?)(?::([\w][\w.-]*))?(?:@sha256:[a-f0-9]+)?$/.exec(image) ?? [];
+      if (carriesPin(stated, repository, tag) === false) {
+        problems.push(
+          problemAt(
+            application.position,
+            `${label} runs ${image}, but book.yaml pins ${repository} at ${[...(stated.repositories.get(repository) ?? [])].join(', ') || `one of ${stated.versions.join(', ')}`}`,
+            'upstream-image',
+          ),
+        );
+      }
+    }
+    const gvk = `${object.apiVersion}/${object.kind}`;
+    if ('kinds' in kinds && !kinds.kinds.has(gvk) && !defined.has(gvk)) {
+      problems.push(
+        problemAt(
+          application.position,
+          `${label} is a ${gvk}, which the pinned Kubernetes does not have and no CRD applied here defines`,
+          'upstream-kind',
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+const fence = '```';
+
+export const upstreamRule: Rule = {
+  name: 'upstream',
+  doc: {
+    summary:
+      'With --online, what the book applies (URLs, kustomize builds at their ?ref=, files it writes) uses only namespaces the book creates (`upstream-namespace`), the image tags the book states (`upstream-image`), and kinds of the pinned Kubernetes or of CRDs applied with them (`upstream-kind`).',
+    bad: {
+      chapter: `${fence}yaml {file=~/lab/app/kustomization.yaml on=workstation}\nresources: [app.yaml]\n${fence}\n\n${fence}yaml {file=~/lab/app/app.yaml on=workstation}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: app}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec:\n      containers: [{name: app, image: "registry.k8s.io/pause:3.9"}]\n${fence}\n\n${fence}sh {kubectl}\nkubectl apply -k ~/lab/app\n${fence}\n`,
+      bookYaml: '# The pause image: registry.k8s.io/pause:3.10\n',
+      findings: ['18:15 upstream-namespace', '18:15 upstream-image'],
+    },
+    good: {
+      chapter: `${fence}yaml {file=~/lab/app/kustomization.yaml on=workstation}\nresources: [app.yaml]\n${fence}\n\n${fence}yaml {file=~/lab/app/app.yaml on=workstation}\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: app}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec:\n      containers: [{name: app, image: "registry.k8s.io/pause:3.10"}]\n${fence}\n\n${fence}sh {kubectl}\nkubectl create namespace app\nkubectl apply -k ~/lab/app\n${fence}\n`,
+      bookYaml: '# The pause image: registry.k8s.io/pause:3.10\n',
+    },
+  },
+  check: ({ book, commands, online, skip }) => (online ? checkUpstream(book, commands, skip) : []),
+};
