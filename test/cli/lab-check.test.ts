@@ -63,6 +63,21 @@ describe('lab check', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('with --online, says which upstream files it could not fetch, and checks nothing of them', async () => {
+    const offline = await createWorkspace('online').lab(['check']);
+    expect(offline.stderr).toBe('lab check: no problems in 1 chapters and 1 steps.');
+    const result = await createWorkspace('online').lab(['check', '--online']);
+    // Port 1 is closed, and fetch refuses it outright ("bad port"): nothing is ever fetched.
+    expect(result.stderr).toMatch(
+      /^lab check: skipped: -f http:\/\/127\.0\.0\.1:1\/net\.yaml was not checked: http:\/\/127\.0\.0\.1:1\/net\.yaml could not be fetched: \S/m,
+    );
+    expect(result.stderr).toContain(
+      'lab check: skipped: kinds were not checked against the pinned Kubernetes: https://raw.githubusercontent.com/kubernetes/kubernetes/v1.36.4/api/openapi-spec/swagger.json',
+    );
+    expect(result.stdout).toBe('');
+    expect(result.exitCode).toBe(0);
+  });
+
   it('says out loud which parts it skipped when a tool is missing', async () => {
     const workspace = createWorkspace('defects');
     const result = await workspace.lab(['check'], { PATH: '/nonexistent' });
