@@ -17,6 +17,7 @@ import { setERule } from './check-set-e.js';
 import { variablesRule } from './check-variables.js';
 import { versionOutputRule } from './check-version-output.js';
 import { yamlRule } from './check-yaml.js';
+import { k8sSchemaRule } from './check-k8s-schema.js';
 import type { LintContext, Rule } from './rule.js';
 import { shellcheckRule } from './run-shellcheck.js';
 import { upstreamRule } from './check-upstream.js';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   linksRule,
   secretsRule,
   yamlRule,
+  k8sSchemaRule,
   gcloudRule,
   privilegeRule,
   setERule,
