@@ -6,8 +6,8 @@
  * - every namespace a rendered object is put in is created (a Namespace object the book applies,
  *   or `kubectl create namespace`), or is one Kubernetes makes itself (`upstream-namespace`);
  * - every image whose repository the book names carries the tag the book states (`upstream-image`);
- * - every kind exists in the pinned Kubernetes version (its OpenAPI document at the
- *   v${KUBERNETES_VERSION} tag) or is defined by a CustomResourceDefinition applied too
+ * - every kind exists in the pinned Kubernetes minor (the API types k8s-schema.ts reads, when
+ *   they are the pinned minor's) or is defined by a CustomResourceDefinition applied with it
  *   (`upstream-kind`).
  * Whatever cannot be fetched or built is said out loud as skipped, with the reason.
  */
@@ -19,6 +19,7 @@ import type { Book, CommandStep, FileStep, Position } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { findOnPath } from '../execute/preflight.js';
 import { findKubectl } from './check-kubectl.js';
+import { loadK8sSchema, type K8sSchema } from './k8s-schema.js';
 import { locateInBlock, problemAt } from './locate.js';
 import type { Rule } from './rule.js';
 import { commandWords, scanShell } from './scan-shell.js';
@@ -213,27 +214,20 @@ function listFiles(dir: string): string[] {
   }
 }
 
-/** The group/version/kind of every type of the pinned Kubernetes, from its OpenAPI document. */
-export async function fetchKubernetesKinds(url: string): Promise<{ kinds: Set<string> } | { error: string }> {
-  const fetched = await fetchText(url);
-  if ('error' in fetched) return fetched;
-  try {
-    const document = JSON.parse(fetched.text) as {
-      definitions: Record<string, { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[] }>;
-    };
-    const kinds = new Set<string>();
-    for (const definition of Object.values(document.definitions ?? {}))
-      for (const gvk of definition['x-kubernetes-group-version-kind'] ?? [])
-        kinds.add(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`);
-    return { kinds };
-  } catch (error) {
-    return { error: `${url} is no OpenAPI document: ${(error as Error).message}` };
-  }
-}
-
-export function openApiUrl(book: Book): string | undefined {
-  const version = book.vars.find((variable) => variable.name === 'KUBERNETES_VERSION')?.default;
-  return version ? `https://raw.githubusercontent.com/kubernetes/kubernetes/v${version}/api/openapi-spec/swagger.json` : undefined;
+/** The API types of the book's pinned minor (K8S_MINOR, or KUBERNETES_VERSION's), or why not. */
+function findPinnedSchema(book: Book, skip: (notice: string) => void): K8sSchema | undefined {
+  const schema = loadK8sSchema();
+  const pinned =
+    book.vars.find((variable) => variable.name === 'K8S_MINOR')?.default ||
+    /^(\d+\.\d+)/.exec(book.vars.find((variable) => variable.name === 'KUBERNETES_VERSION')?.default ?? '')?.[1];
+  if (!schema) skip('kinds were not checked: @kubernetes/client-node is not installed (npm ci)');
+  else if (!pinned) skip('kinds were not checked: book.yaml pins no K8S_MINOR or KUBERNETES_VERSION');
+  else if (schema.release !== pinned)
+    skip(
+      `kinds were not checked: the API types at hand are Kubernetes ${schema.release}'s, the book pins ${pinned} (install the @kubernetes/client-node generated from release-${pinned})`,
+    );
+  else return schema;
+  return undefined;
 }
 
 /** Namespaces the book creates itself: `kubectl create namespace X` and Namespace objects in its YAML. */
@@ -259,17 +253,7 @@ function safeObjects(text: string): RenderedObject[] {
   }
 }
 
-export interface UpstreamOptions {
-  /** Where the pinned Kubernetes's OpenAPI document is (tests point it at a local file server). */
-  openApiUrl?: string;
-}
-
-export async function checkUpstream(
-  book: Book,
-  steps: CommandStep[],
-  skip: (notice: string) => void,
-  options: UpstreamOptions = {},
-): Promise<Problem[]> {
+export async function checkUpstream(book: Book, steps: CommandStep[], skip: (notice: string) => void): Promise<Problem[]> {
   const applications = findApplications(book, steps);
   if (applications.length === 0) return [];
   const kubectl = findKubectl();
@@ -277,12 +261,10 @@ export async function checkUpstream(
     skip('what the book applies from upstream was not checked: --online needs kubectl and git (for kustomize builds)');
     return [];
   }
-  const url = options.openApiUrl ?? openApiUrl(book);
-  const [rendered, kinds] = await Promise.all([
-    Promise.all(applications.map(async (application) => ({ application, result: await renderApplication(application, book, kubectl) }))),
-    url ? fetchKubernetesKinds(url) : Promise.resolve({ error: 'book.yaml pins no KUBERNETES_VERSION' }),
-  ]);
-  if ('error' in kinds) skip(`kinds were not checked against the pinned Kubernetes: ${kinds.error}`);
+  const rendered = await Promise.all(
+    applications.map(async (application) => ({ application, result: await renderApplication(application, book, kubectl) })),
+  );
+  const schema = findPinnedSchema(book, skip);
   const all = rendered.flatMap(({ application, result }) =>
     'text' in result ? safeObjects(result.text).map((object) => ({ application, object })) : [],
   );
@@ -317,11 +299,11 @@ export async function checkUpstream(
       }
     }
     const gvk = `${object.apiVersion}/${object.kind}`;
-    if ('kinds' in kinds && !kinds.kinds.has(gvk) && !defined.has(gvk)) {
+    if (schema && !schema.modelFor(object.apiVersion, object.kind) && !defined.has(gvk)) {
       problems.push(
         problemAt(
           application.position,
-          `${label} is a ${gvk}, which the pinned Kubernetes does not have and no CRD applied here defines`,
+          `${label} is a ${gvk}, which Kubernetes ${schema.release} does not have and no CRD applied with it defines`,
           'upstream-kind',
         ),
       );
