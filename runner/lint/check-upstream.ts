@@ -201,7 +201,37 @@ function carriesPin(stated: StatedImages, repository: string, tag: string): bool
   const tags = stated.repositories.get(repository);
   if (!tags) return undefined;
   if (tags.has(tag)) return true;
-  return stated.versions.some((version) => new RegExp(`^v?${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9])`).test(tag));
+  return stated.versions.some((version) => tagCarries(tag, version));
+}
+
+/** `v1.26.0`, `1.26.0` and `v1.26.0-gke.1` carry 1.26.0; `v1.26.01` does not. */
+function tagCarries(tag: string, version: string): boolean {
+  return new RegExp(`^v?${version.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9])`).test(tag);
+}
+
+/**
+ * The project a target comes from (github.com/ORG/NAME/..., raw.githubusercontent.com/ORG/NAME/...)
+ * and the versions of the book's *_VERSION variables it names (its ?ref=, its release tag): an
+ * image of that project (its repository's last part is NAME) is expected at that version.
+ */
+function projectOf(target: string): { name?: string; pins: string[] } {
+  const name = (/(?:github\.com|githubusercontent\.com)\/[^/]+\/([^/?#]+)/.exec(target) ??
+    /^file:\/\/(?:[^?]*\/)?([^/?]+)\/\//.exec(target))?.[1]?.replace(/\.git$/, '');
+  const pins = [...target.matchAll(/[?&]ref=v?([0-9][\w.-]*)|\/(?:download|tags?)\/v?([0-9][\w.-]*)\//g)].map(
+    (match) => match[1] ?? match[2]!,
+  );
+  return { ...(name ? { name } : {}), pins };
+}
+
+/** Repositories whose image a step of the book sets itself with a tag book.yaml pins. */
+function findOverriddenImages(book: Book, steps: CommandStep[], stated: StatedImages): Set<string> {
+  const overridden = new Set<string>();
+  for (const step of steps) {
+    if (!/\bkubectl\b[^\n]*\b(patch|set\s+image)\b/.test(step.script)) continue;
+    for (const match of substitute(step.script, book).matchAll(/((?:[a-z0-9-]+\.)+[a-z]{2,}(?:\/[a-z0-9._-]+)+):([\w][\w.-]*)/g))
+      if (carriesPin(stated, match[1]!, match[2]!)) overridden.add(match[1]!);
+  }
+  return overridden;
 }
 
 function listFiles(dir: string): string[] {
@@ -272,44 +302,66 @@ export async function checkUpstream(book: Book, steps: CommandStep[], skip: (not
   for (const { object } of all) if (object.kind === 'Namespace') namespaces.add(object.name);
   const defined = new Set(all.flatMap(({ object }) => object.defines ?? []));
   const stated = findStatedImages(book);
-  const problems: Problem[] = [];
+  const overridden = findOverriddenImages(book, steps, stated);
   for (const { application, result } of rendered)
     if ('error' in result) skip(`${application.flag} ${application.target} was not checked: ${result.error}`);
+  // One finding per target and fault, naming the first object and how many more share it.
+  const faults = new Map<string, { application: Application; rule: string; labels: string[]; say: (labels: string) => string }>();
+  const fault = (application: Application, rule: string, what: string, label: string, say: (labels: string) => string) => {
+    const key = `${application.position.file}:${application.position.line}:${application.position.column}|${rule}|${what}`;
+    const found = faults.get(key) ?? { application, rule, labels: [], say };
+    if (!found.labels.includes(label)) found.labels.push(label);
+    faults.set(key, found);
+  };
   for (const { application, object } of all) {
-    const label = `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name} (from ${application.target})`;
+    const label = `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`;
     if (object.namespace && !namespaces.has(object.namespace)) {
-      problems.push(
-        problemAt(
-          application.position,
-          `${label} is in namespace ${object.namespace}, which nothing in the book creates`,
-          'upstream-namespace',
-        ),
+      const namespace = object.namespace;
+      fault(
+        application,
+        'upstream-namespace',
+        namespace,
+        label,
+        (labels) =>
+          `${labels} (from ${application.target}) ${labels.includes(' more') ? 'are' : 'is'} in namespace ${namespace}, which nothing in the book creates`,
       );
     }
     for (const image of object.images) {
       const [, repository = image, tag = 'latest'] = /^(.*?)(?::([\w][\w.-]*))?(?:@sha256:[a-f0-9]+)?$/.exec(image) ?? [];
-      if (carriesPin(stated, repository, tag) === false) {
-        problems.push(
-          problemAt(
-            application.position,
-            `${label} runs ${image}, but book.yaml pins ${repository} at ${[...(stated.repositories.get(repository) ?? [])].join(', ') || `one of ${stated.versions.join(', ')}`}`,
-            'upstream-image',
-          ),
+      // A step that sets the image itself (`kubectl patch`/`set image` with the pinned tag) puts it right.
+      if (overridden.has(repository)) continue;
+      const project = projectOf(application.target);
+      const fromProject = project.name !== undefined && project.pins.length > 0 && repository.split('/').at(-1) === project.name;
+      const pinned = fromProject ? project.pins.some((version) => tagCarries(tag, version)) : carriesPin(stated, repository, tag);
+      if (pinned === false) {
+        const wanted = fromProject
+          ? `the book applies ${project.name} at ${project.pins.join(', ')}`
+          : `book.yaml pins ${repository} at ${[...(stated.repositories.get(repository) ?? [])].join(', ') || `one of ${stated.versions.join(', ')}`}`;
+        fault(
+          application,
+          'upstream-image',
+          image,
+          label,
+          (labels) => `${labels} (from ${application.target}) ${labels.includes(' more') ? 'run' : 'runs'} ${image}, but ${wanted}`,
         );
       }
     }
     const gvk = `${object.apiVersion}/${object.kind}`;
     if (schema && !schema.modelFor(object.apiVersion, object.kind) && !defined.has(gvk)) {
-      problems.push(
-        problemAt(
-          application.position,
-          `${label} is a ${gvk}, which Kubernetes ${schema.release} does not have and no CRD applied with it defines`,
-          'upstream-kind',
-        ),
+      const release = schema.release;
+      fault(
+        application,
+        'upstream-kind',
+        gvk,
+        label,
+        (labels) =>
+          `${labels} (from ${application.target}): ${gvk} is no kind of Kubernetes ${release}, and no CRD applied with it defines it`,
       );
     }
   }
-  return problems;
+  return [...faults.values()].map(({ application, rule, labels, say }) =>
+    problemAt(application.position, say(labels.length > 1 ? `${labels[0]} and ${labels.length - 1} more` : labels[0]!), rule),
+  );
 }
 
 const fence = '```';

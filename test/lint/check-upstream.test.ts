@@ -58,6 +58,11 @@ beforeAll(async () => {
   git('add', '-A');
   git('commit', '-qm', 'driver');
   git('tag', 'v1.2.0');
+  // v1.3.0 changed something else and left the image at v1.2.0, as an overlay pinning its own image does.
+  writeFileSync(path.join(repo, 'README'), 'v1.3.0\n');
+  git('add', '-A');
+  git('commit', '-qm', 'readme');
+  git('tag', 'v1.3.0');
 
   server = createServer((request, response) => {
     const body = request.url === '/net.yaml' ? MANIFEST : undefined;
@@ -105,6 +110,18 @@ describe('checkUpstream', () => {
     );
     const problems = await checkUpstream(book, steps, () => {});
     expect(problems.map((p) => p.rule)).toEqual(['upstream-kind']);
+  });
+
+  it('finds an image of the applied project that is not at the ref the book applies it at', async () => {
+    const { book, steps } = writeBook(
+      `${fence}sh {kubectl}\nkubectl create namespace driver-system\nkubectl apply -k "file://\${REPO}//deploy?ref=v1.3.0"\n${fence}\n`,
+    );
+    const problems = await checkUpstream(book, steps, () => {});
+    expect(problems.filter((p) => p.rule === 'upstream-image').map((p) => p.message)).toEqual([
+      expect.stringMatching(
+        /^Deployment driver-system\/driver \(from .*\) runs registry\.example\.com\/driver:v1\.2\.0, but the book applies driver at 1\.3\.0$/,
+      ),
+    ]);
   });
 
   it('says out loud what it could not fetch or build, and checks nothing of it', async () => {
