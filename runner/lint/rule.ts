@@ -3,6 +3,11 @@
  * good example (test/lint/rule-docs.test.ts runs both through the rule), and a check over the
  * book. Each finding carries the id of what it found (`undefined-variable`, `SC2086`, ...), which
  * `lab check` prints after the message and --json gives as `rule`.
+ *
+ * `lab check --json` prints one object whose field names are stable (CheckReport in
+ * commands/check.ts): `problems` (each with `file` relative to the current directory, `line`,
+ * `column`, `rule` and `message`), `skipped` (what could not run here, in words), `chapters` and
+ * `steps`.
  */
 import type { Book, CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';

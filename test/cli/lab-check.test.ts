@@ -32,6 +32,22 @@ describe('lab check', () => {
     expect(result.stderr).toContain('lab check: 12 problems in 4 files.');
   });
 
+  it('finds each defect a real run would hit, planted once each, at its line, with its rule id', async () => {
+    const result = await createWorkspace('defects-runtime').lab(['check']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout.split('\n').map((line) => `${line.split(':').slice(0, 3).join(':')} ${line.split('  ').at(-1)}`)).toEqual([
+      'docs/01-defects.md:5:18 needs-root',
+      'docs/01-defects.md:9:1 set-e-and-list',
+      'docs/01-defects.md:14:1 version-dependent-output',
+      'docs/01-defects.md:22:18 kubectl-command',
+      'docs/01-defects.md:26:48 gcloud-value',
+      'docs/01-defects.md:27:40 gcloud-filter-match',
+      'docs/01-defects.md:27:71 gcloud-format',
+      'docs/book.yaml:9:49 kubectl-command',
+      'snippets/pod.yaml:9:7 k8s-unknown-field',
+    ]);
+  });
+
   it('prints the findings as JSON with --json, with stable field names', async () => {
     const workspace = createWorkspace('defects');
     const result = await workspace.lab(['check', '--json']);
@@ -49,7 +65,7 @@ describe('lab check', () => {
     expect(report.skipped).toEqual([]);
   });
 
-  it.each(['workstation', 'fleet', 'interrupt'])('finds nothing in the clean %s fixture', async (fixture) => {
+  it.each(['workstation', 'fleet', 'interrupt', 'clean-runtime'])('finds nothing in the clean %s fixture', async (fixture) => {
     const result = await createWorkspace(fixture).lab(['check']);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^lab check: no problems in \d+ chapters and \d+ steps\.$/);
