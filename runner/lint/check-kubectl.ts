@@ -98,11 +98,17 @@ async function askKubectl(lines: string[], kubectl: string, record: (key: string
     const work = async () => {
       while (next < lines.length) {
         const key = lines[next++]!;
-        const result = await execa(kubectl, ['--request-timeout=2s', ...(key === '' ? [] : key.split('\0'))], {
+        // The timeout goes after the command (before any `--`): kubectl refuses a flag before
+        // an unknown command ("flags cannot be placed before plugin name").
+        const args = key === '' ? [] : key.split('\0');
+        const end = args.includes('--') ? args.indexOf('--') : args.length;
+        const result = await execa(kubectl, [...args.slice(0, end), '--request-timeout=2s', ...args.slice(end)], {
           reject: false,
           stdin: 'ignore',
           timeout: 20_000,
-          env: { HOME: home, KUBECONFIG: config, PATH: process.env.PATH ?? '' },
+          // No PATH: kubectl runs `kubectl-NAME` from PATH for an unknown command NAME (a plugin),
+          // and lab check never runs what a book names.
+          env: { HOME: home, KUBECONFIG: config, PATH: '' },
           extendEnv: false,
         });
         if (result.timedOut) continue; // no verdict: asked again next time
