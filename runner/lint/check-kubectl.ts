@@ -32,6 +32,8 @@ current-context: nowhere
 const READS_INPUT = new Set(['-f', '--filename', '-k', '--kustomize']);
 // Each call is mostly waiting (start-up, a refused connection), little CPU: more at once than cores.
 const PARALLEL = 8;
+/** How kubectl is asked; change it when the asking changes, so kept verdicts are not reused. */
+const ASKING = 'kubectl-command 2';
 
 interface KubectlCommand {
   source: ShellSource;
@@ -68,7 +70,7 @@ export async function checkKubectlCommands(commands: KubectlCommand[], kubectl: 
   // an earlier check is not asked again.
   const byArgs = new Map<string, KubectlCommand[]>();
   for (const command of commands) byArgs.set(command.args.join('\0'), [...(byArgs.get(command.args.join('\0')) ?? []), command]);
-  const verdicts = openToolVerdicts(kubectl, cacheDir);
+  const verdicts = openToolVerdicts(kubectl, ASKING, cacheDir);
   const unasked = [...byArgs.keys()].filter((key) => verdicts.get(key) === undefined);
   if (unasked.length > 0) await askKubectl(unasked, kubectl, (key, verdict) => verdicts.set(key, verdict));
   verdicts.save();

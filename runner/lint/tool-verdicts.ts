@@ -19,14 +19,15 @@ export interface ToolVerdicts {
   save(): void;
 }
 
-export function openToolVerdicts(tool: string, cacheDir = defaultCacheDir()): ToolVerdicts {
+/** `asking` names how the tool is asked (a rule and its version): a new way starts afresh. */
+export function openToolVerdicts(tool: string, asking: string, cacheDir = defaultCacheDir()): ToolVerdicts {
   let stamp: string;
   try {
     const real = realpathSync(tool);
     const stat = statSync(real);
-    stamp = `${real}:${stat.size}:${stat.mtimeMs}`;
+    stamp = `${asking}:${real}:${stat.size}:${stat.mtimeMs}`;
   } catch {
-    stamp = `${tool}:unknown`;
+    stamp = `${asking}:${tool}:unknown`;
   }
   const file = path.join(cacheDir, `verdicts-${createHash('sha256').update(stamp).digest('hex').slice(0, 16)}.json`);
   let verdicts: Record<string, string | null> = {};
