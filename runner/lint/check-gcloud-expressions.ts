@@ -10,6 +10,7 @@
  *   `labels.lab=kubeadm-lab` will also match `kubeadm-lab-2`, another lab's.
  * - `key ~ regex` without `^`, `\b` or a leading `/` matches anywhere in the value, other labs'
  *   names included.
+ * - an unquoted `(` ends a value (`name ~ ^P-(a|b)$` compares with `^P-`), so it never matches.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,9 @@ interface Expression {
   source: ShellSource;
   word: Word;
 }
+
+/** Stands for a value known only when the step runs (a capture, $(...)); a name may hold a dash. */
+const RUN_TIME = 'run-time-value';
 
 /** Reads each expression through gcloud's own code; prints one error (or null) per expression. */
 const JUDGE = `
@@ -61,7 +65,7 @@ export function findExpressions(book: Book, sources: ShellSource[]): Expression[
         if (!match) return;
         const valueWord = match[2] === '=' ? word : words[index + 1];
         if (!valueWord) return;
-        const text = expandWord(match[2] === '=' ? word.text.slice(match[0].length) : valueWord.text, values).text;
+        const text = expandWord(match[2] === '=' ? word.text.slice(match[0].length) : valueWord.text, values, RUN_TIME).text;
         found.push({ kind: match[1] as 'format' | 'filter', text, source, word: valueWord });
       });
     }
@@ -75,9 +79,17 @@ export function findFilterSurprises(filter: string): string[] {
   for (const term of filter.matchAll(/([\w.[\]()-]+)\s*(!=|=|!~|~)\s*("[^"]*"|'[^']*'|[^\s()]+)/g)) {
     const [, key, operator, rawOperand] = term as unknown as [string, string, string, string];
     const operand = rawOperand.replace(/^(["'])(.*)\1$/, '$2');
-    if ((operator === '=' || operator === '!=') && operand.includes('-')) {
+    // gcloud's lexer ends an unquoted value at `(`: `name ~ ^P-(a|b)$` compares with `^P-`.
+    if (!/^["']/.test(rawOperand) && filter[term.index! + term[0].length] === '(') {
       surprises.push(
-        `\`${key}${operator}${operand}\` matches whole values today, but words in a coming gcloud (it warns: "--filter : operator evaluation is changing"), so it will also match \`${operand}-2\`; write \`${key} ~ ^${operand}$\` (or \`${key} !~ ...\`)`,
+        `\`${key} ${operator} ${operand}(...\` ends its value at the unquoted \`(\`: gcloud compares with \`${operand}\` and reads the rest as more terms; quote the value (\`${key} ${operator} '${operand}(...'\`)`,
+      );
+      continue;
+    }
+    if ((operator === '=' || operator === '!=') && operand.includes('-')) {
+      const shown = operand.replaceAll(RUN_TIME, '<a value known at run time>');
+      surprises.push(
+        `\`${key}${operator}${shown}\` matches whole values today, but words in a coming gcloud (it warns: "--filter : operator evaluation is changing"), so a value with a dash will also match \`${shown}-2\`; write \`${key} ~ '^${shown}$'\` (or \`!~\`)`,
       );
     }
     // `^`, `\b` and a leading `/` (a URL's path segment: `network ~ /networks/lab-net$`) bound it.

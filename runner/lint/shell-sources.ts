@@ -46,15 +46,15 @@ export function findShellSources(book: Book, steps: CommandStep[]): ShellSource[
 /**
  * A shell word's text as the step would pass it: quotes removed, $NAME and ${NAME} replaced by
  * the book's defaults. What the book cannot know before the run (a capture, an empty default, a
- * $(...)) becomes `x`, and `unknown` names it.
+ * $(...)) becomes `placeholder`, and `unknown` names it.
  */
-export function expandWord(text: string, values: ReadonlyMap<string, string>): { text: string; unknown: string[] } {
+export function expandWord(text: string, values: ReadonlyMap<string, string>, placeholder = 'x'): { text: string; unknown: string[] } {
   const unknown: string[] = [];
   const variable = (name: string) => {
     const value = values.get(name);
     if (value) return value;
     unknown.push(`$${name}`);
-    return 'x';
+    return placeholder;
   };
   let out = '';
   let quote: string | undefined;
@@ -76,7 +76,7 @@ export function expandWord(text: string, values: ReadonlyMap<string, string>): {
         if (braced || plain) out += variable(found[1]!);
         else {
           unknown.push(found[0]);
-          out += 'x';
+          out += placeholder;
         }
         i += found[0].length - 1;
       }

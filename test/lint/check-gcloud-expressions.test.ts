@@ -18,6 +18,13 @@ describe('findFilterSurprises', () => {
     expect(findFilterSurprises('name ~ \\blab\\b')).toEqual([]);
     expect(findFilterSurprises('network ~ /networks/kubeadm-lab-net$ AND name ~ kubeadm-lab-net')).toHaveLength(1);
   });
+
+  it('names a value that an unquoted ( ends, and leaves a quoted one alone', () => {
+    expect(findFilterSurprises('name ~ ^lab-(controller|worker)-[0-9]$')).toEqual([
+      "`name ~ ^lab-(...` ends its value at the unquoted `(`: gcloud compares with `^lab-` and reads the rest as more terms; quote the value (`name ~ '^lab-(...'`)",
+    ]);
+    expect(findFilterSurprises("name ~ '^lab-(controller|worker)-[0-9]$'")).toEqual([]);
+  });
 });
 
 describe.runIf(findGcloudRoot())('gcloud-expressions on a book', () => {
