@@ -93,7 +93,8 @@ export function findFilterSurprises(filter: string): string[] {
       );
     }
     // `^`, `\b` and a leading `/` (a URL's path segment: `network ~ /networks/lab-net$`) bound it.
-    if ((operator === '~' || operator === '!~') && !/^[\^/]/.test(operand) && !operand.includes('\\b')) {
+    // A regex that starts with a value known only at run time (`name ~ '${names}'`) may be anchored there.
+    if ((operator === '~' || operator === '!~') && !/^[\^/]/.test(operand) && !operand.includes('\\b') && !operand.startsWith(RUN_TIME)) {
       surprises.push(
         `\`${key} ${operator} ${operand}\` has no anchor: it matches \`${operand}\` anywhere in the value, in other labs' names too; start it with ^ and the lab's prefix`,
       );

@@ -7,7 +7,8 @@
  * when YAML read a number (a Quantity such as `cpu: 1` is a string in the models), and a value
  * holding `${NAME}` is only known when the step runs.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parse, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import type { Book, Position } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { findYamlSources, type YamlSource } from './check-yaml.js';
@@ -26,7 +27,11 @@ const SCALARS: Record<string, (value: unknown) => boolean> = {
 
 export function checkK8sSchema(sources: YamlSource[], schema: K8sSchema): Problem[] {
   const problems: Problem[] = [];
+  const patches = findKustomizePatches(sources);
   for (const source of sources) {
+    // A kustomize patch is part of an object: its required fields are the base's, and it may
+    // hold strategic-merge directives (`$patch: delete`).
+    const partial = patches.has(path.resolve(source.file));
     const lineCounter = new LineCounter();
     const at = (node: YamlNode | undefined): Position => {
       const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
@@ -42,7 +47,7 @@ export function checkK8sSchema(sources: YamlSource[], schema: K8sSchema): Proble
       if (!model) continue;
       const report = (node: YamlNode | undefined, message: string, rule: string) =>
         problems.push(problemAt(at(node), `${message} (Kubernetes ${schema.release}, ${apiVersion} ${kind})`, rule));
-      checkNode(document.contents, model, kind, schema, report);
+      checkNode(document.contents, model, kind, schema, report, partial);
     }
   }
   return problems;
@@ -50,20 +55,20 @@ export function checkK8sSchema(sources: YamlSource[], schema: K8sSchema): Proble
 
 type Report = (node: YamlNode | undefined, message: string, rule: string) => void;
 
-function checkNode(node: YamlNode | null, type: string, where: string, schema: K8sSchema, report: Report): void {
+function checkNode(node: YamlNode | null, type: string, where: string, schema: K8sSchema, report: Report, partial: boolean): void {
   if (node === null || (isScalar(node) && (node.value === null || holdsVariable(node.value)))) return;
   if (type === 'any' || type === 'object') return;
   const array = /^Array<(.+)>$/.exec(type);
   if (array) {
     if (!isSeq(node)) return report(node, `${where} is a list`, 'k8s-field-type');
-    node.items.forEach((item, index) => checkNode(item as YamlNode, array[1]!, `${where}[${index}]`, schema, report));
+    node.items.forEach((item, index) => checkNode(item as YamlNode, array[1]!, `${where}[${index}]`, schema, report, partial));
     return;
   }
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
   if (map) {
     if (!isMap(node)) return report(node, `${where} is a map`, 'k8s-field-type');
     for (const pair of node.items)
-      checkNode(pair.value as YamlNode, map[1]!, `${where}.${String((pair.key as { value?: unknown }).value)}`, schema, report);
+      checkNode(pair.value as YamlNode, map[1]!, `${where}.${String((pair.key as { value?: unknown }).value)}`, schema, report, partial);
     return;
   }
   const scalar = SCALARS[type];
@@ -79,6 +84,7 @@ function checkNode(node: YamlNode | null, type: string, where: string, schema: K
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const field = byName.get(key);
+    if (!field && partial && key.startsWith('$')) continue;
     if (!field) {
       const known = fields.map((candidate) => candidate.name);
       report(
@@ -88,10 +94,33 @@ function checkNode(node: YamlNode | null, type: string, where: string, schema: K
       );
       continue;
     }
-    checkNode(pair.value as YamlNode, field.type, `${where}.${key}`, schema, report);
+    checkNode(pair.value as YamlNode, field.type, `${where}.${key}`, schema, report, partial);
   }
+  if (partial) return;
   for (const field of fields)
     if (field.required && !node.has(field.name)) report(node, `${where} needs \`${field.name}\``, 'k8s-required-field');
+}
+
+/** The files a kustomization among the sources names as patches (patches, patchesStrategicMerge, patchesJson6902). */
+function findKustomizePatches(sources: YamlSource[]): Set<string> {
+  const patches = new Set<string>();
+  for (const source of sources) {
+    if (!/^(kustomization\.ya?ml|Kustomization)$/.test(path.basename(source.file))) continue;
+    let value: { patches?: unknown; patchesStrategicMerge?: unknown; patchesJson6902?: unknown } | null;
+    try {
+      value = parse(source.text) as typeof value;
+    } catch {
+      continue;
+    }
+    const listed = [value?.patches, value?.patchesStrategicMerge, value?.patchesJson6902].flatMap((list) =>
+      Array.isArray(list) ? list : [],
+    );
+    for (const entry of listed) {
+      const file = typeof entry === 'string' ? entry : (entry as { path?: unknown })?.path;
+      if (typeof file === 'string' && !file.includes('\n')) patches.add(path.resolve(path.dirname(source.file), file));
+    }
+  }
+  return patches;
 }
 
 function holdsVariable(value: unknown): boolean {
