@@ -65,8 +65,11 @@ export function expandWord(text: string, values: ReadonlyMap<string, string>, pl
       else out += char;
     } else if (char === "'" && !quote) quote = "'";
     else if (char === '"') quote = quote ? undefined : '"';
-    else if (char === '\\') out += text[++i] ?? '';
-    else if (char === '$') {
+    else if (char === '\\') {
+      // Inside double quotes a backslash escapes only $ ` " \ (bash(1), QUOTING): "\b" stays \b.
+      const next = text[++i] ?? '';
+      out += quote === '"' && !'$`"\\'.includes(next) ? char + next : next;
+    } else if (char === '$') {
       const braced = /^\$\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}/.exec(text.slice(i));
       const plain = /^\$([A-Za-z_][A-Za-z0-9_]*)/.exec(text.slice(i));
       const substitution = /^\$\([^)]*\)/.exec(text.slice(i));

@@ -46,3 +46,15 @@ describe.runIf(findGcloudRoot())('gcloud-expressions on a book', () => {
     }
   });
 });
+
+describe('expandWord', () => {
+  it('reads a shell word as bash passes it: quotes removed, book variables put in, \\b kept inside double quotes', async () => {
+    const { expandWord } = await import('../../runner/lint/shell-sources.js');
+    const values = new Map([['PREFIX', 'lab']]);
+    expect(expandWord(`"name ~ '^\${PREFIX}\\$' AND x ~ \\blab\\b"`, values)).toEqual({
+      text: "name ~ '^lab$' AND x ~ \\blab\\b",
+      unknown: [],
+    });
+    expect(expandWord(`'\${PREFIX}'-\${OTHER}-$(date)`, values, '?')).toEqual({ text: '${PREFIX}-?-?', unknown: ['$OTHER', '$(date)'] });
+  });
+});
