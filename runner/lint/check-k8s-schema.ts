@@ -1,5 +1,6 @@
 /**
- * Kubernetes objects in the book's YAML (yaml blocks, snippets) follow the API types of the pinned
+ * Kubernetes objects in the book's YAML (yaml blocks, snippets, here-documents fed to
+ * `kubectl apply -f -`) follow the API types of the pinned
  * minor (k8s-schema.ts): no field the type does not have (`k8s-unknown-field`), no required field
  * missing (`k8s-required-field`), no value of the wrong shape (`k8s-field-type`). kubeadm's and
  * the components' configuration stay with check-yaml (kubeadm-v1beta4.ts); kinds the models do not
@@ -9,12 +10,13 @@
  */
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parse, parseAllDocuments, type Node as YamlNode } from 'yaml';
-import type { Book, Position } from '../book/types.js';
+import type { CommandStep, Position } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { findYamlSources, type YamlSource } from './check-yaml.js';
 import { loadK8sSchema, type K8sSchema } from './k8s-schema.js';
 import { COMPONENT_CONFIG_API_GROUPS } from './kubeadm-v1beta4.js';
-import { problemAt } from './locate.js';
+import { locateInBlock, problemAt } from './locate.js';
+import { commandWords, scanShell } from './scan-shell.js';
 import type { Rule } from './rule.js';
 
 const SCALARS: Record<string, (value: unknown) => boolean> = {
@@ -123,6 +125,24 @@ function findKustomizePatches(sources: YamlSource[]): Set<string> {
   return patches;
 }
 
+/** The manifests a step feeds to `kubectl apply -f -` (or create) through a here-document. */
+export function findHeredocManifests(steps: CommandStep[]): YamlSource[] {
+  const sources: YamlSource[] = [];
+  for (const step of steps) {
+    for (const heredoc of scanShell(step.script).heredocs) {
+      const words = commandWords(heredoc.command).map((word) => word.value);
+      const fromStdin = words.some(
+        (word, index) =>
+          ((word === '-f' || word === '--filename') && words[index + 1] === '-') || word === '--filename=-' || word === '-f-',
+      );
+      if (words[0] !== 'kubectl' || !words.some((word) => word === 'apply' || word === 'create') || !fromStdin) continue;
+      const start = locateInBlock(step.position, step.script, heredoc.offset);
+      sources.push({ file: start.file, text: heredoc.body, line: start.line, column: start.column });
+    }
+  }
+  return sources;
+}
+
 function holdsVariable(value: unknown): boolean {
   return typeof value === 'string' && /\$\{?[A-Za-z_]/.test(value);
 }
@@ -143,12 +163,12 @@ export const k8sSchemaRule: Rule = {
       bookYaml: 'vars:\n  NGINX_VERSION: "1.27"\n',
     },
   },
-  check({ book, skip }: { book: Book; skip: (notice: string) => void }) {
+  check({ book, commands, skip }) {
     const schema = loadK8sSchema();
     if (!schema) {
       skip('Kubernetes objects were not checked against the API types: @kubernetes/client-node is not installed (npm ci)');
       return [];
     }
-    return checkK8sSchema(findYamlSources(book), schema);
+    return checkK8sSchema([...findYamlSources(book), ...findHeredocManifests(commands)], schema);
   },
 };

@@ -34,6 +34,8 @@ export interface ShellScan {
   commands: Word[][];
   /** The script's own commands (none from inside $(...)) and the operators between them, in order. */
   sequence: (Word[] | Operator)[];
+  /** Each here-document: the command it feeds and its body (offset of its first line). */
+  heredocs: { command: Word[]; body: string; offset: number }[];
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -57,7 +59,7 @@ const PREFIXES = new Set([
 ]);
 
 export function scanShell(script: string): ShellScan {
-  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [], sequence: [] };
+  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [], sequence: [], heredocs: [] };
   scanInto(script, 0, scan, scan.sequence);
   for (const command of scan.commands) collectDefinitions(command, scan);
   return scan;
@@ -66,7 +68,7 @@ export function scanShell(script: string): ShellScan {
 function scanInto(text: string, base: number, scan: ShellScan, sequence?: (Word[] | Operator)[]): void {
   let words: Word[] = [];
   let word: Word | undefined;
-  const heredocs: { delimiter: string; quoted: boolean; strip: boolean }[] = [];
+  const heredocs: { delimiter: string; quoted: boolean; strip: boolean; command: Word[] }[] = [];
   const startWord = (at: number) => (word ??= { text: '', value: '', offset: base + at });
   const endWord = () => {
     if (word) words.push(word);
@@ -126,6 +128,7 @@ function scanInto(text: string, base: number, scan: ShellScan, sequence?: (Word[
           delimiter: match[3]!,
           quoted: match[2] !== '' || text.slice(i).startsWith(`<<${match[1]}\\`),
           strip: match[1] === '-',
+          command: words,
         });
         endWord();
         i += match[0].length;
@@ -284,7 +287,7 @@ function skipHeredoc(
   text: string,
   from: number,
   base: number,
-  heredoc: { delimiter: string; quoted: boolean; strip: boolean },
+  heredoc: { delimiter: string; quoted: boolean; strip: boolean; command: Word[] },
   scan: ShellScan,
 ): number {
   let i = from;
@@ -292,7 +295,10 @@ function skipHeredoc(
     const end = text.indexOf('\n', i);
     const lineEnd = end === -1 ? text.length : end;
     const line = text.slice(i, lineEnd);
-    if ((heredoc.strip ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) return lineEnd + 1;
+    if ((heredoc.strip ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) {
+      scan.heredocs.push({ command: heredoc.command, body: text.slice(from, i), offset: base + from });
+      return lineEnd + 1;
+    }
     if (!heredoc.quoted) scanExpansions(line, base + i, scan);
     i = lineEnd + 1;
   }

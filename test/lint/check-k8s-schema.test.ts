@@ -1,6 +1,7 @@
 /** Kubernetes objects against the pinned minor's API types, kustomize patches as the parts they are. */
 import { describe, expect, it } from 'vitest';
-import { checkK8sSchema } from '../../runner/lint/check-k8s-schema.js';
+import { checkK8sSchema, findHeredocManifests } from '../../runner/lint/check-k8s-schema.js';
+import type { CommandStep } from '../../runner/book/types.js';
 import { loadK8sSchema } from '../../runner/lint/k8s-schema.js';
 
 const schema = loadK8sSchema()!;
@@ -51,5 +52,16 @@ describe('checkK8sSchema', () => {
         'kustomization.yaml': 'patches: [{path: patch.yaml}]\n',
       }),
     ).toEqual(['patch.yaml:12:15 k8s-unknown-field']);
+  });
+});
+
+describe('findHeredocManifests', () => {
+  it('reads the manifest a step feeds to kubectl apply -f -, at its lines in the chapter', () => {
+    const script =
+      "echo first\nkubectl apply -f - <<'EOF'\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\nbinaryData: 3\nEOF\ncat <<EOF\nkind: Pod\nEOF\n";
+    const step = { script, position: { file: '/book/docs/01.md', line: 10, column: 1 } } as CommandStep;
+    const sources = findHeredocManifests([step]);
+    expect(sources.map(({ line, column }) => `${line}:${column}`)).toEqual(['13:1']);
+    expect(checkK8sSchema(sources, schema).map((p) => `${p.line}:${p.column} ${p.rule}`)).toEqual(['17:13 k8s-field-type']);
   });
 });
