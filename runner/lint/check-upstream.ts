@@ -35,6 +35,8 @@ export interface Application {
   /** The target with the book's variables put in. */
   target: string;
   position: Position;
+  /** For `-f -` fed by a here-document: the manifest itself. */
+  stdin?: string;
 }
 
 export interface RenderedObject {
@@ -52,7 +54,8 @@ export function findApplications(book: Book, steps: CommandStep[]): Application[
   const values = new Map(book.vars.map((variable) => [variable.name, variable.default]));
   const found: Application[] = [];
   for (const step of steps) {
-    for (const command of scanShell(step.script).commands) {
+    const scan = scanShell(step.script);
+    for (const command of scan.commands) {
       const words = commandWords(command);
       if (words[0]?.value !== 'kubectl' || !words.some((word) => word.value === 'apply' || word.value === 'create')) continue;
       words.forEach((word, index) => {
@@ -61,11 +64,15 @@ export function findApplications(book: Book, steps: CommandStep[]): Application[
         const text = match[2] ? word.text.slice(word.text.indexOf('=') + 1) : words[index + 1]?.text;
         if (text === undefined) return;
         const flag = match[1] === '-k' || match[1] === '--kustomize' ? '-k' : '-f';
-        found.push({
-          flag,
-          target: normalizeHome(expandWord(normalizeHome(text), values).text),
-          position: locateInBlock(step.position, step.script, word.offset),
-        });
+        const position = locateInBlock(step.position, step.script, word.offset);
+        if (flag === '-f' && text === '-') {
+          // From a here-document: its manifest is the book's own. From a pipe: made here, by the
+          // command before it (`kubectl create ... --dry-run=client -o yaml`), nothing upstream.
+          const heredoc = scan.heredocs.find((candidate) => candidate.command === command);
+          if (heredoc) found.push({ flag, target: 'a here-document', position, stdin: substitute(heredoc.body, book) });
+          return;
+        }
+        found.push({ flag, target: normalizeHome(expandWord(normalizeHome(text), values).text), position });
       });
     }
   }
@@ -83,6 +90,7 @@ export async function renderApplication(
     .flatMap((chapter) => chapter.steps)
     .filter((step): step is FileStep => step.kind === 'file')
     .map((step) => ({ path: normalizeHome(substitute(step.path, book)), step }));
+  if (application.stdin !== undefined) return { text: application.stdin };
   if (application.flag === '-f') {
     if (/^https?:\/\//.test(target)) return fetchText(target);
     const written = files.find((file) => file.path === normalizeHome(target));

@@ -124,6 +124,18 @@ describe('checkUpstream', () => {
     ]);
   });
 
+  it('reads a manifest fed through a here-document, and leaves one piped from a command alone', async () => {
+    const { book, steps } = writeBook(
+      `${fence}sh {kubectl}\nkubectl create configmap c --from-literal a=b --dry-run=client -o yaml | kubectl apply -f -\nkubectl apply -f - <<'EOF'\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: elsewhere}\nEOF\n${fence}\n`,
+    );
+    const skipped: string[] = [];
+    const problems = await checkUpstream(book, steps, (notice) => skipped.push(notice));
+    expect(skipped).toEqual([]);
+    expect(problems.map((p) => `${p.line}:${p.column} ${p.rule}: ${p.message}`)).toEqual([
+      '3:15 upstream-namespace: ConfigMap elsewhere/c (from a here-document) is in namespace elsewhere, which nothing in the book creates',
+    ]);
+  });
+
   it('says out loud what it could not fetch or build, and checks nothing of it', async () => {
     const { book, steps } = writeBook(
       `${fence}sh {kubectl}\nkubectl apply -f "\${BASE}/gone.yaml"\nkubectl apply -k "file://\${REPO}//deploy?ref=v9.9.9"\n${fence}\n`,
