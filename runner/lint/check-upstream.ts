@@ -11,7 +11,7 @@
  *   (`upstream-kind`).
  * Whatever cannot be fetched or built is said out loud as skipped, with the reason.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -240,16 +240,6 @@ function findOverriddenImages(book: Book, steps: CommandStep[], stated: StatedIm
       if (carriesPin(stated, match[1]!, match[2]!)) overridden.add(match[1]!);
   }
   return overridden;
-}
-
-function listFiles(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.join(entry.parentPath, entry.name));
-  } catch {
-    return [];
-  }
 }
 
 /** The API types of the book's pinned minor (K8S_MINOR, or KUBERNETES_VERSION's), or why not. */
