@@ -67,8 +67,9 @@ export const ARGUMENT_LISTS: Record<string, readonly (readonly string[])[]> = {
 };
 
 /**
- * Config kinds kubeadm reads from the same file, and the API server's own configuration files
- * (EncryptionConfiguration); they are no Kubernetes objects and have no metadata.
+ * Config files of kubeadm and the components, which they read from disk: no Kubernetes objects,
+ * no metadata. apiserver.config.k8s.io holds the API server's (EncryptionConfiguration,
+ * AdmissionConfiguration; https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/).
  */
 export const COMPONENT_CONFIG_API_GROUPS = [
   'kubeadm.k8s.io/',

@@ -22,6 +22,8 @@ describe('checkYaml', () => {
     expect(check('apiVersion: v1\nkind: Service\nspec: {}\n')).toEqual(['1:1: This Service has no metadata.name']);
     expect(check('apiVersion: v1\nkind: List\nitems: []\n')).toEqual([]);
     expect(check('just: data\n')).toEqual([]);
+    // The API server's own config files are read from disk and carry no metadata.
+    expect(check('apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')).toEqual([]);
   });
 
   it('wants kubeadm.k8s.io/v1beta4', () => {
