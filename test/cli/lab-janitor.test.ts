@@ -4,10 +4,10 @@
  * is tested in-process in test/janitor/; these tests move to the Compute Engine emulator once it
  * is merged.)
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { checkGcloudArgs, loadGcloudTree } from '../../runner/lint/gcloud-tree.js';
 import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
 
@@ -15,6 +15,11 @@ const OLD = '2026-01-01T00:00:00.000-08:00';
 const NEW = new Date().toISOString();
 const zone = 'https://www.googleapis.com/compute/v1/projects/p/zones/europe-west1-b';
 const region = 'https://www.googleapis.com/compute/v1/projects/p/regions/europe-west1';
+
+const temporary: string[] = [];
+afterEach(() => {
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 function janitorWorkspace(resources: Record<string, object[] | object>) {
   const workspace = createWorkspace('fleet');
@@ -26,7 +31,9 @@ function janitorWorkspace(resources: Record<string, object[] | object>) {
     config,
     JSON.stringify({ core: { account: 'ci@example.com', project: 'lab-project' }, compute: { zone: 'europe-west1-b' } }),
   );
-  const log = path.join(mkdtempSync(path.join(tmpdir(), 'lab-janitor-')), 'calls.jsonl');
+  const logDir = mkdtempSync(path.join(tmpdir(), 'lab-janitor-'));
+  temporary.push(workspace.dir, logDir);
+  const log = path.join(logDir, 'calls.jsonl');
   const env = {
     PATH: `${path.join(PROJECT_ROOT, 'test/fixtures/fake-gcloud')}:${process.env.PATH}`,
     FAKE_GCLOUD_LOG: log,
