@@ -25,15 +25,18 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 }
 
-/** The document head every page shares; `title` and `description` are plain text. */
-export function renderHead(title: string, description: string): string {
+/** The document head every page shares; `title` and `description` are plain text. Paper is light. */
+export function renderHead(title: string, description: string, forPaper = false): string {
+  const theme = forPaper
+    ? "'light'"
+    : "localStorage.getItem('theme') || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light')";
   return `<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <meta name="description" content="${escapeHtml(description)}">
 <link rel="icon" href="assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="assets/site.css">
-<script>document.documentElement.dataset.theme = localStorage.getItem('theme') || (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');</script>`;
+<script>document.documentElement.dataset.theme = ${theme};</script>`;
 }
 
 /** The header, sidebar and values dialog every page shares. */
@@ -51,7 +54,7 @@ export function renderChrome(book: Book, pages: LayoutInput['pages'], current: P
   <div class="search" role="search">
     <label for="search-input" class="visually-hidden">Search the book</label>
     <input id="search-input" type="search" placeholder="Search the book" autocomplete="off" role="combobox" aria-expanded="false" aria-controls="search-results" aria-autocomplete="list">
-    <div id="search-panel" class="search-panel" hidden><p id="search-status" class="search-status" role="status"></p><ul id="search-results" role="listbox" aria-label="Search results"></ul></div>
+    <div id="search-panel" class="search-panel" hidden><p id="search-status" class="search-status" role="status"></p><ul id="search-results" role="listbox" aria-label="Search results" tabindex="-1"></ul></div>
   </div>
   <button class="values-open" type="button" aria-haspopup="dialog">Your values</button>
   <button class="theme" type="button" aria-label="Switch between light and dark">◐</button>
@@ -76,7 +79,8 @@ function describeChapterRun(summary: RunSummary, chapter: ChapterRunInfo): strin
   const last = chapter.lastPassed ? ` It last passed with this text on ${escapeHtml(formatDay(chapter.lastPassed))}.` : ' No run report given shows it passing with this text.';
   if (chapter.changed > 0) {
     const steps = chapter.changed === 1 ? '1 step' : `${chapter.changed} steps`;
-    return `<p class="run-status run-changed"><strong>Not run since it changed</strong>: ${steps} changed or added after the last run (${escapeHtml(when)}).${last}${link}</p>`;
+    const then = chapter.status === 'passed' ? 'passed' : chapter.status === 'not-run' ? 'did not reach it' : chapter.status;
+    return `<p class="run-status run-changed"><strong>Not run since it changed</strong>: ${steps} changed or added after the last run (${escapeHtml(when)}), which ${escapeHtml(then === 'did not reach it' ? then : `${then} here`)}.${last}${link}</p>`;
   }
   if (chapter.status === 'passed') {
     return `<p class="run-status run-passed"><span aria-hidden="true">✓</span> <strong>Passed</strong> end to end in the last run, ${escapeHtml(when)}.${link}</p>`;
@@ -127,8 +131,7 @@ ${renderHead(`${page.title} · ${book.title}`, input.description)}
 <body>
 ${renderChrome(book, pages, page, input.variables)}
 <main id="content" tabindex="-1">
-${run}
-${rendered.html}
+${placeAfterTitle(rendered.html, run)}
 <nav class="pager" aria-label="Previous and next">
 ${previous ? `<a rel="prev" href="${previous.href}"><span>Previous</span> ${escapeHtml(previous.label)}</a>` : '<span></span>'}
 ${next ? `<a rel="next" href="${next.href}"><span>Next</span> ${escapeHtml(next.label)}</a>` : '<span></span>'}
@@ -141,4 +144,10 @@ ${outline ? `<nav class="outline" aria-label="On this page"><p>On this page</p><
 </body>
 </html>
 `;
+}
+
+/** The run's status goes right under the page's title. */
+function placeAfterTitle(html: string, status: string): string {
+  const end = html.indexOf('</h1>');
+  return end === -1 ? `${status}${html}` : `${html.slice(0, end + 5)}\n${status}${html.slice(end + 5)}`;
 }

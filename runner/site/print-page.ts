@@ -22,7 +22,7 @@ export function renderPrintPage(book: Book, entries: readonly PrintEntry[]): str
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head>
-${renderHead(`${book.title} (the whole book)`, `${book.title}, every chapter on one page for printing.`)}
+${renderHead(`${book.title} (the whole book)`, `${book.title}, every chapter on one page for printing.`, true)}
 </head>
 <body class="print">
 <main id="content">
