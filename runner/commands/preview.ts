@@ -14,6 +14,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css',
   '.js': 'text/javascript',
   '.json': 'application/json',
+  '.svg': 'image/svg+xml',
 };
 
 export async function previewCommand(args: Arguments, terminal: Terminal): Promise<number> {
@@ -24,7 +25,9 @@ export async function previewCommand(args: Arguments, terminal: Terminal): Promi
     const file = path.join(outDir, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
     const target = file.endsWith(path.sep) || (existsSync(file) && statSync(file).isDirectory()) ? path.join(file, 'index.html') : file;
     if (!target.startsWith(outDir) || !existsSync(target)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      // The site's own 404 page, as a static host would serve it.
+      response.writeHead(404, { 'content-type': TYPES['.html']! });
+      createReadStream(path.join(outDir, '404.html')).pipe(response);
       return;
     }
     response.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream' });
