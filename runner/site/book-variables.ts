@@ -7,7 +7,7 @@ import type { Book, Page, Step } from '../book/types.js';
 
 export interface SiteVariable {
   name: string;
-  /** book.yaml's value; empty means the reader must supply it (or a step sets it). */
+  /** book.yaml's value; empty means the reader must supply it (or a step sets it). A secret's is never kept. */
   default: string;
   description?: string;
   secret: boolean;
@@ -22,7 +22,8 @@ export function listSiteVariables(book: Book): SiteVariable[] {
   for (const definition of book.vars) {
     variables.set(definition.name, {
       name: definition.name,
-      default: definition.default,
+      // A secret never reaches a page, not even its default.
+      default: definition.secret ? '' : definition.default,
       ...(definition.description ? { description: definition.description } : {}),
       secret: definition.secret,
     });
