@@ -125,7 +125,9 @@ function reportHost(book: Book, chapter: string, step: Step, host: HostResult): 
 /** The commit the book's folder is checked out at, if it is a git checkout. */
 export function readCommit(dir: string): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

@@ -75,7 +75,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   if (!options.only) {
     writeAtomically(
       path.join(outDir, 'print.html'),
-      renderPrintPage(book, entries.map((entry) => ({ page: entry.page, label: entry.label, tree: rendered.get(entry)!.tree }))),
+      renderPrintPage(
+        book,
+        entries.map((entry) => ({ page: entry.page, label: entry.label, tree: rendered.get(entry)!.tree })),
+      ),
     );
     writeAtomically(path.join(outDir, '404.html'), notFoundHtml(book, entries, variables));
     writeAtomically(path.join(outDir, 'assets', 'search-index.js'), searchScript(entries, rendered));
@@ -107,7 +110,9 @@ function pageHtml(context: SiteContext, entry: Entry, page: RenderedPage): strin
     pages: context.entries,
     variables: context.variables,
     description: describePage(book, entry.page, page),
-    ...(run ? { run: { summary: run.run, ...(chapterRun ? { chapter: chapterRun } : {}), showSummary: entry === context.entries[0] } } : {}),
+    ...(run
+      ? { run: { summary: run.run, ...(chapterRun ? { chapter: chapterRun } : {}), showSummary: entry === context.entries[0] } }
+      : {}),
     ...(context.updated ? { lastUpdated: context.updated } : {}),
     ...(editUrl ? { editUrl } : {}),
   });
@@ -136,7 +141,12 @@ ${renderChrome(book, entries, undefined, variables)}
 
 /** What site.js needs to know of the book's variables. */
 function variablesScript(variables: SiteVariable[]): string {
-  const data = variables.map((variable) => ({ name: variable.name, default: variable.default, secret: variable.secret, captured: Boolean(variable.capturedBy) }));
+  const data = variables.map((variable) => ({
+    name: variable.name,
+    default: variable.default,
+    secret: variable.secret,
+    captured: Boolean(variable.capturedBy),
+  }));
   return `window.labVariables = ${JSON.stringify(data)};\n`;
 }
 

@@ -40,7 +40,12 @@ export function renderHead(title: string, description: string, forPaper = false)
 }
 
 /** The header, sidebar and values dialog every page shares. */
-export function renderChrome(book: Book, pages: LayoutInput['pages'], current: Page | undefined, variables: readonly SiteVariable[]): string {
+export function renderChrome(
+  book: Book,
+  pages: LayoutInput['pages'],
+  current: Page | undefined,
+  variables: readonly SiteVariable[],
+): string {
   const sidebar = pages
     .map((entry) => {
       const isCurrent = entry.page === current;
@@ -76,7 +81,9 @@ ${toHtml(renderValuesTable(variables, 'all-values'))}
 function describeChapterRun(summary: RunSummary, chapter: ChapterRunInfo): string {
   const when = formatDate(summary.finishedAt);
   const link = summary.runUrl ? ` <a href="${escapeHtml(summary.runUrl)}">See the run</a>.` : '';
-  const last = chapter.lastPassed ? ` It last passed with this text on ${escapeHtml(formatDay(chapter.lastPassed))}.` : ' No run report given shows it passing with this text.';
+  const last = chapter.lastPassed
+    ? ` It last passed with this text on ${escapeHtml(formatDay(chapter.lastPassed))}.`
+    : ' No run report given shows it passing with this text.';
   if (chapter.changed > 0) {
     const steps = chapter.changed === 1 ? '1 step' : `${chapter.changed} steps`;
     const then = chapter.status === 'passed' ? 'passed' : chapter.status === 'not-run' ? 'did not reach it' : chapter.status;

@@ -31,7 +31,9 @@ const at = (position: { line: number; column: number } | undefined) => (position
 
 export function rehypeSteps(options: StepsOptions) {
   const byPosition = new Map(options.steps.map((step) => [at(step.position), step]));
-  const outputLines = new Set(options.steps.flatMap((step) => (step.kind !== 'file' && step.expected ? [step.expected.position.line] : [])));
+  const outputLines = new Set(
+    options.steps.flatMap((step) => (step.kind !== 'file' && step.expected ? [step.expected.position.line] : [])),
+  );
   const names = new Set(options.variables.map((variable) => variable.name));
   const firstNeeded = options.variables.filter((variable) => variable.firstPage === options.slug);
   const firstNeededNames = new Set(firstNeeded.map((variable) => variable.name));
@@ -73,7 +75,12 @@ function figure(step: Step, options: StepsOptions, names: ReadonlySet<string>, p
     ' ',
     step.kind === 'file' ? h('code.step-path', decorateVariables(step.path, names)) : '',
     step.kind === 'file' ? ' ' : '',
-    h('span.step-where', `${badge.where}, ${badge.as}`),
+    h(
+      'span.step-where',
+      // The copy is the script itself: on the instance, run it from a root shell, as the runner runs it through sudo.
+      badge.as === 'as root' ? { title: 'Paste it in a root shell on the instance (sudo -i)' } : {},
+      `${badge.where}, ${badge.as}`,
+    ),
     badge.saves ? h('span.step-saves', ['saves its output as ', h('code', badge.saves)]) : '',
     step.secret ? h('span.step-flag', { title: 'Its output is masked in every log and report' }, 'secret') : '',
     h('button.copy', { type: 'button', ...copyData(step) }, 'Copy'),
@@ -123,7 +130,10 @@ function describeRuns(step: Step, runs: StepRunInfo[] | undefined): ElementConte
   if (step.kind !== 'check') return [];
   return [
     h('details.step-seen', [
-      h('summary', `What the last run saw (${runs.map((run) => `${run.host}: ${describeStatus(run.status)}`).join(', ')})${describeEarly(runs)}`),
+      h(
+        'summary',
+        `What the last run saw (${runs.map((run) => `${run.host}: ${describeStatus(run.status)}`).join(', ')})${describeEarly(runs)}`,
+      ),
       ...runs.map((run) => h('pre', [h('code', `# ${run.host}\n${run.output ?? ''}`)])),
     ]),
   ];

@@ -59,7 +59,14 @@ function field(variable: SiteVariable, idPrefix: string): Element {
 /** The table of `variables`, with fields whose ids start with `idPrefix`. */
 export function renderValuesTable(variables: readonly SiteVariable[], idPrefix: string): Element {
   return h('table.values-table', [
-    h('thead', h('tr', [h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col' }, 'Your value'), h('th', { scope: 'col' }, 'Where it comes from')])),
+    h(
+      'thead',
+      h('tr', [
+        h('th', { scope: 'col' }, 'Variable'),
+        h('th', { scope: 'col' }, 'Your value'),
+        h('th', { scope: 'col' }, 'Where it comes from'),
+      ]),
+    ),
     h(
       'tbody',
       variables.map((variable) =>

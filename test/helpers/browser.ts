@@ -57,7 +57,8 @@ export async function findAxeViolations(page: Page): Promise<AxeViolation[]> {
   const source = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
   await page.addScriptTag({ path: source });
   return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } })
+      .axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
     return result.violations.map((violation) => ({
       id: violation.id,

@@ -48,7 +48,8 @@ async function contextWithValues(base: string, book: Book, values: Record<string
   const secret = Object.fromEntries(listSiteVariables(book).map((variable) => [variable.name, variable.secret]));
   await context.addInitScript(
     ({ values, secret }) => {
-      for (const [name, value] of Object.entries(values)) (secret[name] ? sessionStorage : localStorage).setItem(`lab-value:${name}`, value);
+      for (const [name, value] of Object.entries(values))
+        (secret[name] ? sessionStorage : localStorage).setItem(`lab-value:${name}`, value);
     },
     { values, secret },
   );
@@ -128,7 +129,9 @@ function runnerVariables(book: Book, values: Record<string, string>): Map<string
 /** Pastes every file block's copy into its own sandbox and compares the file with the runner's. */
 function checkFileCopies(book: Book, copies: Map<string, string>, values: Record<string, string>): number {
   const vars = runnerVariables(book, values);
-  const files = book.chapters.flatMap((chapter) => chapter.steps).filter((step): step is Extract<Step, { kind: 'file' }> => step.kind === 'file');
+  const files = book.chapters
+    .flatMap((chapter) => chapter.steps)
+    .filter((step): step is Extract<Step, { kind: 'file' }> => step.kind === 'file');
   for (const step of files) {
     const sandbox = makeSandbox(`paste-${step.id}`);
     const result = paste(copies.get(step.id)!, sandbox);
@@ -156,7 +159,9 @@ function expectedCommand(book: Book, step: Exclude<Step, { kind: 'file' }>, valu
 }
 
 function checkCommandCopies(book: Book, copies: Map<string, string>, values: Record<string, string>): number {
-  const commands = book.chapters.flatMap((chapter) => chapter.steps).filter((step): step is Exclude<Step, { kind: 'file' }> => step.kind !== 'file');
+  const commands = book.chapters
+    .flatMap((chapter) => chapter.steps)
+    .filter((step): step is Exclude<Step, { kind: 'file' }> => step.kind !== 'file');
   for (const step of commands) {
     const copy = copies.get(step.id)!;
     expect(copy, step.id).toBe(expectedCommand(book, step, values));
@@ -206,7 +211,10 @@ describe.runIf(hasChromium())('copy texts pasted into bash', () => {
     const context = await contextWithValues(base, book, {});
     const copies = await readEveryCopy(context, base, book);
     await context.close();
-    const nasty = book.chapters[0]!.steps.find((step) => step.kind === 'file' && step.path === '/etc/lab/nasty.conf') as Extract<Step, { kind: 'file' }>;
+    const nasty = book.chapters[0]!.steps.find((step) => step.kind === 'file' && step.path === '/etc/lab/nasty.conf') as Extract<
+      Step,
+      { kind: 'file' }
+    >;
     const refused = makeSandbox('unset-refused');
     const result = paste(copies.get(nasty.id)!, refused);
     expect(result.status).not.toBe(0);

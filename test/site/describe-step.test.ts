@@ -19,12 +19,17 @@ describe('describeTarget', () => {
 describe('describeStep', () => {
   const step = (id: string) => book.chapters.flatMap((chapter) => chapter.steps).find((candidate) => candidate.id === id)!;
 
-  it('says what to do, where, as whom and what it saves, not the runner\'s kind', () => {
+  it("says what to do, where, as whom and what it saves, not the runner's kind", () => {
     expect(describeStep(book, step('as-root'))).toEqual({ action: 'Run', where: 'on controller-0', as: 'as root' });
     expect(describeStep(book, step('join'))).toEqual({ action: 'Run', where: 'on every worker', as: 'as your login user' });
     expect(describeStep(book, step('file-arrived'))).toEqual({ action: 'Check', where: 'on every worker', as: 'as your login user' });
     const capture = book.chapters[0]!.steps.find((candidate) => candidate.kind !== 'file' && candidate.capture === 'JOIN_TOKEN')!;
     expect(describeStep(book, capture)).toEqual({ action: 'Run', where: 'on controller-0', as: 'as your login user', saves: 'JOIN_TOKEN' });
-    expect(describeStep(book, book.chapters[0]!.steps.find((candidate) => candidate.kind === 'file')!).action).toBe('Write');
+    expect(
+      describeStep(
+        book,
+        book.chapters[0]!.steps.find((candidate) => candidate.kind === 'file')!,
+      ).action,
+    ).toBe('Write');
   });
 });

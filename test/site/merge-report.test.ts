@@ -14,7 +14,11 @@ const [fleet, cleanup] = book.chapters as [Chapter, Chapter];
 const variables = listSiteVariables(book);
 
 /** A run of the fixture: each chapter with a status, each of its steps run on one host with its present text. */
-function runReport(finishedAt: string, statuses: Record<string, string>, change: (step: ReportStep) => ReportStep = (step) => step): RunReport {
+function runReport(
+  finishedAt: string,
+  statuses: Record<string, string>,
+  change: (step: ReportStep) => ReportStep = (step) => step,
+): RunReport {
   const steps = book.chapters.flatMap((chapter) =>
     statuses[chapter.slug] === 'not-run'
       ? []
@@ -45,7 +49,13 @@ function runReport(finishedAt: string, statuses: Record<string, string>, change:
     finishedAt,
     durationMs: 1,
     versions: { KUBERNETES_VERSION: '1.36.4' },
-    chapters: book.chapters.map((chapter) => ({ name: chapter.name, title: chapter.title, slug: chapter.slug, status: statuses[chapter.slug]!, durationMs: 1 })),
+    chapters: book.chapters.map((chapter) => ({
+      name: chapter.name,
+      title: chapter.title,
+      slug: chapter.slug,
+      status: statuses[chapter.slug]!,
+      durationMs: 1,
+    })),
     steps,
     diagnostics: [],
   };

@@ -14,14 +14,17 @@ import { PROJECT_ROOT } from '../helpers/lab.js';
 const book = loadBook(path.join(PROJECT_ROOT, 'test/fixtures/fleet/docs'));
 const chapter = book.chapters[0]!;
 const variables = listSiteVariables(book);
-const render = (runs?: ReturnType<typeof mergeReports>['steps']) => renderPage(book, chapter, chapter.steps, { variables, ...(runs ? { runs } : {}) });
+const render = (runs?: ReturnType<typeof mergeReports>['steps']) =>
+  renderPage(book, chapter, chapter.steps, { variables, ...(runs ? { runs } : {}) });
 
 describe('renderPage', () => {
   it('captions every step with what to do, where and as whom, and leaves illustrations plain', async () => {
     const { html } = await render();
     expect(html.match(/<figure class="step /g)).toHaveLength(chapter.steps.length);
     expect(html).toContain('<span class="step-action">Run</span> <span class="step-where">on every instance, as your login user</span>');
-    expect(html).toContain('<span class="step-action">Run</span> <span class="step-where">on controller-0, as root</span>');
+    expect(html).toContain(
+      '<span class="step-action">Run</span> <span class="step-where" title="Paste it in a root shell on the instance (sudo -i)">on controller-0, as root</span>',
+    );
     expect(html).toContain('<span class="step-action">Check</span> <span class="step-where">on every worker, as your login user</span>');
     expect(html).toContain('<span class="step-saves">saves its output as <code>JOIN_TOKEN</code></span>');
     expect(html).not.toContain('kubeadm</span>');
@@ -30,7 +33,7 @@ describe('renderPage', () => {
   it("shows a file block's path, the variables it needs and its snippet's content", async () => {
     const { html } = await render();
     expect(html).toContain(
-      '<span class="step-action">Write</span> <code class="step-path"><span class="var" data-var="LAB_OUT">${LAB_OUT}</span>/kubeadm.yaml</code> <span class="step-where">on every instance, as root</span>',
+      '<span class="step-action">Write</span> <code class="step-path"><span class="var" data-var="LAB_OUT">${LAB_OUT}</span>/kubeadm.yaml</code> <span class="step-where" title="Paste it in a root shell on the instance (sudo -i)">on every instance, as root</span>',
     );
     expect(html).toContain('Needs <code class="need" data-need="JOIN_TOKEN">JOIN_TOKEN</code>');
     expect(html).toContain('JoinConfiguration');
@@ -44,13 +47,31 @@ describe('renderPage', () => {
       const file = path.join(dir, 'page.md');
       writeFileSync(
         file,
-        ['# Page', '', '- item', '', '  ```sh {sh id=indented}', '  echo one', '  ```', '', '```sh {check id=second}', 'echo two', '```', ''].join('\n'),
+        [
+          '# Page',
+          '',
+          '- item',
+          '',
+          '  ```sh {sh id=indented}',
+          '  echo one',
+          '  ```',
+          '',
+          '```sh {check id=second}',
+          'echo two',
+          '```',
+          '',
+        ].join('\n'),
       );
       const source = readFileSync(file, 'utf8');
       const { steps } = parseChapter(source, { file, name: 'chapter-1', slug: 'page', root: dir, targets: new Set(['workstation']) });
       expect(steps.map((step) => step.id)).toEqual(['indented', 'second']);
       // Given in the opposite order, each block still gets its own step.
-      const { html } = await renderPage(book, { name: 'chapter-1', number: 1, slug: 'page', file, title: 'Page', headings: [] }, steps.reverse(), { variables });
+      const { html } = await renderPage(
+        book,
+        { name: 'chapter-1', number: 1, slug: 'page', file, title: 'Page', headings: [] },
+        steps.reverse(),
+        { variables },
+      );
       expect(html).toMatch(/id="step-indented"[^]*echo one[^]*id="step-second"[^]*echo two/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -119,7 +140,9 @@ describe('renderPage: callouts and layout', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lab-callout-'));
     const file = path.join(dir, 'page.md');
     writeFileSync(file, '# Page\n\n:::note\nKeep the CA key safe.\n:::\n');
-    const { html } = await renderPage(book, { name: 'appendix-1', number: 1, slug: 'page', file, title: 'Page', headings: [] }, [], { variables });
+    const { html } = await renderPage(book, { name: 'appendix-1', number: 1, slug: 'page', file, title: 'Page', headings: [] }, [], {
+      variables,
+    });
     expect(html).toContain('<aside class="callout callout-note" aria-label="note"><p>Keep the CA key safe.</p></aside>');
   });
 

@@ -92,7 +92,10 @@ describe.runIf(hasChromium())('the book site', () => {
     for (const chapter of book.chapters) {
       await page.goto(`${base}/${chapter.slug}.html`);
       const shown = await page.locator(`span.var[data-var="${prefix.name}"], span.var[data-var="${project.name}"]`).allTextContents();
-      expect(shown.filter((text) => text !== 'reader-lab' && text !== 'reader-project'), chapter.slug).toEqual([]);
+      expect(
+        shown.filter((text) => text !== 'reader-lab' && text !== 'reader-project'),
+        chapter.slug,
+      ).toEqual([]);
       const copies = await page.evaluate(() =>
         [...document.querySelectorAll<HTMLButtonElement>('button.copy')].map((button) => ({
           source: button.dataset.script ?? button.dataset.content ?? '',
@@ -195,7 +198,9 @@ describe.runIf(hasChromium())('the book site', () => {
     await page.goto(`${base}/${chapter.slug}.html`);
     const sections = chapter.headings.filter((item) => item.depth === 2);
     const heading = sections[Math.floor(sections.length / 2)]!;
-    await page.locator('main h2', { hasText: heading.text }).evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + scrollY - 80));
+    await page
+      .locator('main h2', { hasText: heading.text })
+      .evaluate((element) => window.scrollTo(0, element.getBoundingClientRect().top + scrollY - 80));
     await page.waitForTimeout(200);
     expect((await page.locator('#sidebar').boundingBox())!.y).toBeLessThan(100);
     expect(await page.locator('.outline a[aria-current]').textContent()).toContain(heading.text);
@@ -215,11 +220,18 @@ describe.runIf(hasChromium())('the book site', () => {
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.title-page h1').textContent()).toBe(book.title);
     expect(await page.locator('button').count()).toBe(0);
-    const cut = await page.locator('pre').evaluateAll((blocks) => blocks.filter((block) => block.scrollWidth > block.clientWidth + 1).length);
+    const cut = await page
+      .locator('pre')
+      .evaluateAll((blocks) => blocks.filter((block) => block.scrollWidth > block.clientWidth + 1).length);
     expect(cut).toBe(0);
     const ids = await page.evaluate(() => [...document.querySelectorAll('[id]')].map((element) => element.id));
     expect(ids.length).toBe(new Set(ids).size);
-    expect(await page.locator('section.print-page').first().evaluate((section) => getComputedStyle(section).breakBefore)).toBe('page');
+    expect(
+      await page
+        .locator('section.print-page')
+        .first()
+        .evaluate((section) => getComputedStyle(section).breakBefore),
+    ).toBe('page');
     await page.pdf({ path: path.join(ARTIFACTS, 'print.pdf') });
     await page.close();
   });
@@ -247,7 +259,12 @@ describe.runIf(hasChromium())('the book site', () => {
     it(`has no axe violation on the home page, the longest chapter, the appendix and the print page, ${theme}`, async () => {
       const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: theme as 'light' | 'dark' });
       const page = await context.newPage();
-      const pages = ['index.html', `${longest(book).slug}.html`, ...book.appendices.map((appendix) => `${appendix.slug}.html`), 'print.html'];
+      const pages = [
+        'index.html',
+        `${longest(book).slug}.html`,
+        ...book.appendices.map((appendix) => `${appendix.slug}.html`),
+        'print.html',
+      ];
       for (const name of pages) {
         await page.goto(`${base}/${name}`);
         expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(name === 'print.html' ? 'light' : theme);
@@ -262,7 +279,11 @@ describe.runIf(hasChromium())('the book site', () => {
 
 describe.runIf(hasChromium())('the site with run reports', () => {
   /** A report of the fixture where every step ran with the text it has now, then `change` applied. */
-  const report = (finishedAt: string, statuses: [string, string], change: (id: string) => string | undefined = () => undefined): RunReport => ({
+  const report = (
+    finishedAt: string,
+    statuses: [string, string],
+    change: (id: string) => string | undefined = () => undefined,
+  ): RunReport => ({
     format: 'kubeadm-lab-report/v1',
     book: fixture.title,
     commit: 'abcdef0123456789abcdef0123456789abcdef01',
@@ -272,7 +293,13 @@ describe.runIf(hasChromium())('the site with run reports', () => {
     finishedAt,
     durationMs: 1,
     versions: { TOOL_VERSION: '1.2.3' },
-    chapters: fixture.chapters.map((chapter, index) => ({ name: chapter.name, title: chapter.title, slug: chapter.slug, status: statuses[index]!, durationMs: 1 })),
+    chapters: fixture.chapters.map((chapter, index) => ({
+      name: chapter.name,
+      title: chapter.title,
+      slug: chapter.slug,
+      status: statuses[index]!,
+      durationMs: 1,
+    })),
     steps: fixture.chapters.flatMap((chapter, index) =>
       statuses[index] === 'not-run'
         ? []
@@ -297,7 +324,10 @@ describe.runIf(hasChromium())('the site with run reports', () => {
     const older = path.join(temporary, 'older.json');
     const newest = path.join(temporary, 'newest.json');
     writeFileSync(older, JSON.stringify(report('2026-11-20T02:00:00Z', ['passed', 'passed'])));
-    writeFileSync(newest, JSON.stringify(report('2026-11-24T03:40:00Z', ['failed', 'not-run'], (id) => (id === '01-values-2' ? 'older-text' : undefined))));
+    writeFileSync(
+      newest,
+      JSON.stringify(report('2026-11-24T03:40:00Z', ['failed', 'not-run'], (id) => (id === '01-values-2' ? 'older-text' : undefined))),
+    );
     const outDir = path.join(temporary, 'reported');
     await buildSite({ bookDir: fixture.dir, outDir, reports: [newest, older] });
     const served = await serveDirectory(outDir);
@@ -310,7 +340,9 @@ describe.runIf(hasChromium())('the site with run reports', () => {
     await shot(page, 'report-changed');
     await page.goto(`${served.url}/02-cleaning.html`);
     const status = page.locator('.run-status');
-    expect(await status.textContent()).toContain('Not run in the last run (24 November 2026, 03:40 UTC): an earlier chapter failed. It last passed with this text on 20 November 2026.');
+    expect(await status.textContent()).toContain(
+      'Not run in the last run (24 November 2026, 03:40 UTC): an earlier chapter failed. It last passed with this text on 20 November 2026.',
+    );
     expect(await page.locator('.run-summary').count()).toBe(0);
     expect(await page.locator('body').textContent()).not.toContain('not-run');
     expect(await status.locator('a').getAttribute('href')).toBe('https://github.com/example/site/actions/runs/7');
