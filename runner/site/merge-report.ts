@@ -91,8 +91,9 @@ export function mergeReports(book: Book, reports: readonly RunReport[]): SiteRun
       status: newest.status,
       finishedAt: newest.finishedAt,
       versions: newest.versions,
-      ...(newest.commit ? { commit: newest.commit } : {}),
-      ...(newest.runUrl ? { runUrl: newest.runUrl } : {}),
+      // A report is a file anyone could have edited: only a commit id and a web address reach a link.
+      ...(newest.commit && /^[0-9a-f]{7,64}$/.test(newest.commit) ? { commit: newest.commit } : {}),
+      ...(newest.runUrl && /^https?:\/\//.test(newest.runUrl) ? { runUrl: newest.runUrl } : {}),
     },
     reports: reports.length,
     chapters,

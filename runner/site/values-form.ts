@@ -24,6 +24,11 @@ export function decorateVariables(text: string, names: ReadonlySet<string>): Ele
   return parts;
 }
 
+/** book.yaml's descriptions are Markdown-ish: `code` becomes code. */
+function renderInlineCode(text: string): (ElementContent | string)[] {
+  return text.split(/`([^`]+)`/).map((part, index) => (index % 2 === 1 ? h('code', part) : part));
+}
+
 /** Where a value comes from, in words. */
 function describeSource(variable: SiteVariable): (ElementContent | string)[] {
   const parts: (ElementContent | string)[] = [];
@@ -36,9 +41,9 @@ function describeSource(variable: SiteVariable): (ElementContent | string)[] {
   } else if (variable.default !== '') {
     parts.push('book.yaml: ', h('code', variable.default), '.');
   } else {
-    parts.push('No default: enter yours.');
+    parts.push('The book sets none: enter yours.');
   }
-  if (variable.description) parts.push(' ', variable.description);
+  if (variable.description) parts.push(' ', ...renderInlineCode(variable.description));
   if (variable.secret) parts.push(' ', h('strong', 'Secret:'), ' kept in this tab only, never saved.');
   return parts;
 }

@@ -123,4 +123,14 @@ describe('mergeReports and the status a page shows', () => {
     const failed = runReport('2026-11-24T03:40:00Z', { '01-fleet': 'failed', '02-cleanup': 'not-run' });
     expect(mergeReports(book, [older, failed]).chapters.get('02-cleanup')).toEqual({ status: 'not-run', changed: 0 });
   });
+
+  it('links only to a web address and a commit id, whatever a tampered report holds', async () => {
+    const report = runReport('2026-11-24T03:40:00Z', { '01-fleet': 'passed', '02-cleanup': 'passed' });
+    report.runUrl = 'javascript:alert(1)';
+    report.commit = '"><script>alert(1)</script>';
+    expect(mergeReports(book, [report]).run).not.toHaveProperty('runUrl');
+    const html = await chapterHtml(fleet, [report], true);
+    expect(html).not.toContain('javascript:');
+    expect(html).not.toContain('<script>alert');
+  });
 });
