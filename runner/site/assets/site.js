@@ -72,10 +72,13 @@
       const sudo = data.sudo ? 'sudo ' : '';
       return `${guard}printf '%s' ${shellWord(content)} | ${sudo}install -D -m ${data.mode} /dev/stdin ${home}${shellWord(path)}`;
     }
-    const script = split(data.script, false)
-      .map((piece) => piece.text ?? piece.value ?? piece.whole)
+    const pieces = split(data.script, false);
+    const script = pieces.map((piece) => piece.text ?? piece.value ?? piece.whole).join('');
+    // A value no shell may read as words (a certificate, say) is set first, single-quoted, and read from there.
+    const assignments = [...new Set(pieces.filter((piece) => piece.name && piece.value === undefined && valueOf(piece.name) !== undefined).map((piece) => piece.name))]
+      .map((name) => `${name}=${singleQuote(valueOf(name))}\n`)
       .join('');
-    return data.capture ? `${data.capture}=$(\n${script}\n)` : script;
+    return assignments + (data.capture ? `${data.capture}=$(\n${script}\n)` : script);
   }
   window.labCopyText = copyText;
 
@@ -91,7 +94,7 @@
         value === undefined
           ? valueOf(name) === undefined
             ? `${name} is not set: enter it in Your values`
-            : `${name} holds characters a shell would read: set it in your shell`
+            : `${name} holds characters a shell would read: the copy sets it first`
           : `${name}${readStored(name) ? ' (yours)' : ' (the book’s)'}`;
     }
     for (const need of document.querySelectorAll('[data-need]')) {
