@@ -1,7 +1,7 @@
 /**
  * The whole book on one page, for printing or saving as PDF: a title page, each page starting on
  * a new sheet, ids made unique by the page they belong to, and nothing that only works on screen
- * (copy buttons, the values form).
+ * (copy buttons, the values form). site.js still fills in the reader's values.
  */
 import type { Element, Root } from 'hast';
 import { toHtml } from 'hast-util-to-html';
@@ -30,7 +30,10 @@ ${renderHead(`${book.title} (the whole book)`, `${book.title}, every chapter on 
 ${contents}
 </ol></section>
 ${pages}
-</main></body></html>
+</main>
+<script src="assets/variables.js"></script>
+<script src="assets/site.js"></script>
+</body></html>
 `;
 }
 

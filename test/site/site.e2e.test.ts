@@ -126,6 +126,12 @@ describe.runIf(hasChromium())('the book site', () => {
     expect(await token.getAttribute('class')).toContain('var-unset');
     expect(await page.locator('code.need[data-need="TOKEN"]').first().getAttribute('class')).toContain('var-unset');
     expect(await page.locator('#step-01-values-1 .step-saves').textContent()).toBe('saves its output as TOKEN');
+    // Once entered, a value a shell may not take as words shows as the variable, set: the copy sets it first.
+    await page.locator('.values textarea[data-var="TOKEN"]').fill("two\nlines 'quoted'");
+    const onNode = page.locator('figure.step-check span.var[data-var="TOKEN"]').first();
+    expect(await onNode.textContent()).toBe('${TOKEN}');
+    expect(await onNode.getAttribute('class')).not.toContain('var-unset');
+    expect(await page.locator('figure.step-file span.var[data-var="TOKEN"]').first().textContent()).toBe("two\nlines 'quoted'");
     await shot(page, 'fixture-values');
     await page.close();
   });
@@ -219,6 +225,14 @@ describe.runIf(hasChromium())('the book site', () => {
     await page.goto(`${base}/print.html`);
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.title-page h1').textContent()).toBe(book.title);
+    // The book's pins are printed as values, not as names.
+    const pin = book.vars.find(
+      (definition) =>
+        !definition.secret &&
+        definition.default !== '' &&
+        listSiteVariables(book).find((variable) => variable.name === definition.name)?.firstPage,
+    );
+    if (pin) expect(await page.locator(`span.var[data-var="${pin.name}"]`).first().textContent()).toBe(pin.default);
     expect(await page.locator('button').count()).toBe(0);
     const cut = await page
       .locator('pre')
@@ -233,6 +247,11 @@ describe.runIf(hasChromium())('the book site', () => {
         .evaluate((section) => getComputedStyle(section).breakBefore),
     ).toBe('page');
     await page.pdf({ path: path.join(ARTIFACTS, 'print.pdf') });
+    await page
+      .locator('pre', { hasText: /.{120}/ })
+      .first()
+      .scrollIntoViewIfNeeded();
+    await shot(page, 'print-long-line');
     await page.close();
   });
 
@@ -252,6 +271,12 @@ describe.runIf(hasChromium())('the book site', () => {
     );
     expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('assets/favicon.svg');
     expect(await page.locator('meta[name="description"]').getAttribute('content')).toMatch(/^Values and copies: /);
+    // The real book names its repository: every page links to its source.
+    const chapter = book.chapters[1]!;
+    await page.goto(`${base}/${chapter.slug}.html`);
+    expect(await page.locator('footer a', { hasText: 'Edit this page' }).getAttribute('href')).toBe(
+      `${book.repository}/edit/main/docs/${chapter.slug}.md`,
+    );
     await page.close();
   });
 

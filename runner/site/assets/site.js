@@ -89,7 +89,7 @@
       const inFile = Boolean(span.closest('figure.step-file'));
       const value = inFile ? valueOf(name) : commandValue(name);
       span.textContent = value ?? `\${${name}}`;
-      span.classList.toggle('var-unset', value === undefined);
+      span.classList.toggle('var-unset', valueOf(name) === undefined);
       span.title =
         value === undefined
           ? valueOf(name) === undefined
