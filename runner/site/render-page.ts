@@ -186,6 +186,19 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
 
 const headingText = (node: Element) => hastToString(node).replace(/#$/, '').trim();
 
+/** What the site adds around steps (buttons, the values form) is no text of the book to search. */
+const NOT_TEXT = new Set(['copy', 'values', 'step-needs']);
+
+function readableText(node: ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type !== 'element') return '';
+  const classes = node.properties?.className;
+  if (Array.isArray(classes) && classes.some((name) => NOT_TEXT.has(String(name)))) return '';
+  // Block boundaries become spaces, so words of neighbouring cells and lines stay apart.
+  const text = node.children.map(readableText).join('');
+  return /^(p|li|tr|td|th|pre|div|figure|figcaption|h[1-6])$/.test(node.tagName) ? `${text} ` : text;
+}
+
 /** The page's top-level blocks grouped under the heading before them (h1 to h3). */
 function cutSections(tree: HastRoot): Section[] {
   const sections: Section[] = [{ id: '', title: '', text: '' }];
@@ -193,7 +206,7 @@ function cutSections(tree: HastRoot): Section[] {
     if (node.type === 'element' && /^h[1-3]$/.test(node.tagName)) {
       sections.push({ id: node.tagName === 'h1' ? '' : String(node.properties?.id ?? ''), title: headingText(node), text: '' });
     } else if (node.type === 'element' || node.type === 'text') {
-      sections.at(-1)!.text += `${hastToString(node)}\n`;
+      sections.at(-1)!.text += `${readableText(node)}\n`;
     }
   }
   return sections

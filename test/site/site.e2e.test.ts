@@ -174,6 +174,7 @@ describe.runIf(hasChromium())('the book site', () => {
     const first = page.locator('#search-results [role="option"]').first();
     await first.waitFor();
     expect(await first.locator('.result-title').textContent()).toBe('Cleaning up');
+    expect(await first.locator('.result-title mark').textContent()).toBe('Cleaning');
     await page.locator('#search-input').press('ArrowDown');
     await page.locator('#search-input').press('Enter');
     await page.waitForURL('**/02-cleaning.html*');

@@ -220,25 +220,33 @@
 
   const stemsOf = (text) => window.labSearch.queryTerms(text).map((word) => window.labSearch.processTerm(word));
 
-  /** Up to 200 characters of the section around its first match, matches marked. */
-  function excerpt(text, stems) {
-    const words = [...text.matchAll(/[\p{L}\p{N}_]+/gu)];
-    const matches = (word) => {
-      const stem = window.labSearch.processTerm(word);
-      return stems.some((query) => stem.startsWith(query) || (stem.length >= 4 && query.startsWith(stem)));
-    };
-    const first = words.find((word) => matches(word[0]));
-    const start = first ? Math.max(0, text.lastIndexOf(' ', Math.max(0, first.index - 60)) + 1) : 0;
-    const end = Math.min(text.length, start + 200);
+  /** Whether a word of the text is one the query looks for (its stem starts a query's, or the reverse for a joined pair). */
+  const matches = (word, stems) => {
+    const stem = window.labSearch.processTerm(word);
+    return stems.some((query) => stem.startsWith(query) || (stem.length >= 4 && query.startsWith(stem)));
+  };
+
+  /** The text with the words the query looks for marked. */
+  function mark(text, stems, start = 0, end = text.length) {
     const fragment = document.createDocumentFragment();
-    if (start > 0) fragment.append('…');
     let last = start;
-    for (const word of words) {
-      if (word.index < start || word.index + word[0].length > end || !matches(word[0])) continue;
+    for (const word of text.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      if (word.index < start || word.index + word[0].length > end || !matches(word[0], stems)) continue;
       fragment.append(text.slice(last, word.index), Object.assign(document.createElement('mark'), { textContent: word[0] }));
       last = word.index + word[0].length;
     }
-    fragment.append(text.slice(last, end), end < text.length ? '…' : '');
+    fragment.append(text.slice(last, end));
+    return fragment;
+  }
+
+  /** Up to 200 characters of the section around its first match, matches marked. */
+  function excerpt(text, stems) {
+    const words = [...text.matchAll(/[\p{L}\p{N}_]+/gu)];
+    const first = words.find((word) => matches(word[0], stems));
+    const start = first ? Math.max(0, text.lastIndexOf(' ', Math.max(0, first.index - 60)) + 1) : 0;
+    const end = Math.min(text.length, start + 200);
+    const fragment = document.createDocumentFragment();
+    fragment.append(start > 0 ? '…' : '', mark(text, stems, start, end), end < text.length ? '…' : '');
     return fragment;
   }
 
@@ -282,7 +290,8 @@
         option.setAttribute('role', 'option');
         option.setAttribute('aria-selected', 'false');
         option.dataset.href = hit.href;
-        const title = Object.assign(document.createElement('span'), { className: 'result-title', textContent: hit.title });
+        const title = Object.assign(document.createElement('span'), { className: 'result-title' });
+        title.append(mark(hit.title, stems));
         const page = Object.assign(document.createElement('span'), { className: 'result-page', textContent: hit.page });
         const text = Object.assign(document.createElement('span'), { className: 'result-excerpt' });
         text.append(excerpt(hit.text, stems));
