@@ -85,7 +85,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     copyAssets(outDir);
   }
   // Always: a page rebuilt alone may have changed what the book's variables are.
-  writeAtomically(path.join(outDir, 'assets', 'variables.js'), variablesScript(variables));
+  writeAtomically(path.join(outDir, 'assets', 'variables.js'), variablesScript(book.title, variables));
   return { pages: targets.length, outDir };
 }
 
@@ -139,15 +139,15 @@ ${renderChrome(book, entries, undefined, variables)}
 `;
 }
 
-/** What site.js needs to know of the book's variables. */
-function variablesScript(variables: SiteVariable[]): string {
+/** What site.js needs to know of the book's variables; the title keeps two books' values apart (file:// is one origin). */
+function variablesScript(title: string, variables: SiteVariable[]): string {
   const data = variables.map((variable) => ({
     name: variable.name,
     default: variable.default,
     secret: variable.secret,
     captured: Boolean(variable.capturedBy),
   }));
-  return `window.labVariables = ${JSON.stringify(data)};\n`;
+  return `window.labBook = ${JSON.stringify({ title, variables: data })};\n`;
 }
 
 /**

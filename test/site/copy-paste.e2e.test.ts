@@ -47,11 +47,11 @@ async function contextWithValues(base: string, book: Book, values: Record<string
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const secret = Object.fromEntries(listSiteVariables(book).map((variable) => [variable.name, variable.secret]));
   await context.addInitScript(
-    ({ values, secret }) => {
+    ({ values, secret, title }) => {
       for (const [name, value] of Object.entries(values))
-        (secret[name] ? sessionStorage : localStorage).setItem(`lab-value:${name}`, value);
+        (secret[name] ? sessionStorage : localStorage).setItem(`lab-value:${title}:${name}`, value);
     },
-    { values, secret },
+    { values, secret, title: book.title },
   );
   return context;
 }

@@ -10,12 +10,13 @@
   });
 
   // ---- The reader's values -------------------------------------------------------------------
-  const variables = new Map((window.labVariables || []).map((variable) => [variable.name, variable]));
+  const book = window.labBook || { title: '', variables: [] };
+  const variables = new Map(book.variables.map((variable) => [variable.name, variable]));
   // `${NAME}`, or `\${NAME}` which the runner leaves as written in a file.
   const REFERENCE = /(\\?)\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
   // A value put into a command as text must not be read by the shell as anything but a word.
   const SAFE_IN_COMMAND = /^[A-Za-z0-9._:/@%+=,-]+$/;
-  const KEY = 'lab-value:';
+  const KEY = `lab-value:${book.title}:`;
   // Secrets (keys, tokens) stay in this tab; the rest is kept in this browser.
   const storeFor = (name) => (variables.get(name)?.secret ? sessionStorage : localStorage);
 
