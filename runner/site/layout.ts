@@ -110,6 +110,11 @@ function describeRunSummary(book: Book, summary: RunSummary): string {
     .join('');
   return `<section class="run-summary" aria-labelledby="run-summary-title"><p id="run-summary-title" class="run-summary-title">The last run of the whole book</p>
 <p>${summary.status === 'passed' ? '<span class="run-badge run-passed">passed</span>' : `<span class="run-badge run-failed">${escapeHtml(summary.status)}</span>`} ${escapeHtml(formatDate(summary.finishedAt))}${commit}.${summary.runUrl ? ` <a href="${escapeHtml(summary.runUrl)}">See the run</a>.` : ''}</p>
+${
+  summary.builtFrom
+    ? `<p>This site is built from another commit, <code>${escapeHtml(summary.builtFrom.slice(0, 7))}</code>: every step whose text changed since the run says so.</p>`
+    : ''
+}
 ${versions ? `<p>With these versions:</p><ul class="run-versions">${versions}</ul>` : ''}</section>`;
 }
 

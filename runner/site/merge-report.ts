@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Book, Step } from '../book/types.js';
 import type { StepStatus } from '../execute/results.js';
-import { REPORT_FORMAT, type RunReport } from '../report/build-report.js';
+import { readCommit, REPORT_FORMAT, type RunReport } from '../report/build-report.js';
 
 export interface StepRunInfo {
   host: string;
@@ -35,6 +35,8 @@ export interface RunSummary {
   versions: Record<string, string>;
   commit?: string;
   runUrl?: string;
+  /** The commit the site is built from, when it is not the one the run ran. */
+  builtFrom?: string;
 }
 
 export interface SiteRunInfo {
@@ -75,6 +77,7 @@ export function readRunReport(file: string): RunReport {
 export function mergeReports(book: Book, reports: readonly RunReport[]): SiteRunInfo {
   const newestFirst = [...reports].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
   const newest = newestFirst[0]!;
+  const builtFrom = readCommit(book.dir);
   const steps = readSteps(newest);
   const chapters = new Map<string, ChapterRunInfo>();
   for (const chapter of book.chapters) {
@@ -94,6 +97,7 @@ export function mergeReports(book: Book, reports: readonly RunReport[]): SiteRun
       // A report is a file anyone could have edited: only a commit id and a web address reach a link.
       ...(newest.commit && /^[0-9a-f]{7,64}$/.test(newest.commit) ? { commit: newest.commit } : {}),
       ...(newest.runUrl && /^https?:\/\//.test(newest.runUrl) ? { runUrl: newest.runUrl } : {}),
+      ...(builtFrom && builtFrom !== newest.commit ? { builtFrom } : {}),
     },
     reports: reports.length,
     chapters,

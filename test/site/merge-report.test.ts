@@ -86,6 +86,8 @@ describe('mergeReports and the status a page shows', () => {
     const first = await chapterHtml(fleet, [report], true);
     expect(first).toContain('<li><code>KUBERNETES_VERSION</code> 1.36.4</li>');
     expect(first).toContain('at commit <code>0123456</code>');
+    // The fixture is part of this checkout, at another commit than the report's.
+    expect(first).toContain('This site is built from another commit, <code>');
   });
 
   it('shows a step whose text changed since the run as not run since it changed, and never its old output', async () => {
