@@ -10,13 +10,19 @@ export function queryTerms(text: string): string[] {
 }
 
 /**
- * Words of a text for the index, and each pair of neighbouring words joined, so "cleanup"
- * finds "Cleaning up" and "setup" finds "set up".
+ * Words of a text for the index, and each word joined with a particle after it, so "cleanup"
+ * finds "Cleaning up", "setup" finds "set up" and "login" finds "log in". Only particles: every
+ * pair would double the index for compounds nobody types.
  */
 export function indexTerms(text: string): string[] {
-  const words = text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean);
-  const terms = words.map((word) => word.toLowerCase());
-  for (let index = 0; index + 1 < words.length; index++) terms.push(`${words[index]!.toLowerCase()} ${words[index + 1]!.toLowerCase()}`);
+  const words = text
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter(Boolean)
+    .map((word) => word.toLowerCase());
+  const terms = [...words];
+  for (let index = 1; index < words.length; index++) {
+    if (/^(up|down|in|out|off|on|over|back)$/.test(words[index]!)) terms.push(`${words[index - 1]} ${words[index]}`);
+  }
   return terms;
 }
 
