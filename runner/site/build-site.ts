@@ -73,6 +73,7 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
     if (entry === entries[0]) writeAtomically(path.join(outDir, 'index.html'), pageHtml(context, entry, page));
   }
   if (!options.only) {
+    // The print page takes the trees over (it changes them in place): nothing reads them after it.
     writeAtomically(
       path.join(outDir, 'print.html'),
       renderPrintPage(

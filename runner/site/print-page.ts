@@ -37,10 +37,13 @@ ${pages}
 `;
 }
 
-/** A copy of the page's tree with ids prefixed by its slug and on-screen controls removed. */
+/**
+ * The page's tree with ids prefixed by its slug and on-screen controls removed. It changes the
+ * tree in place (a copy of the whole book costs more than the rest of the print page): build the
+ * print page after everything else that reads the trees.
+ */
 function prepareForPrint(tree: Root, slug: string): Root {
-  const copy = structuredClone(tree);
-  visit(copy, 'element', (node: Element, index, parent) => {
+  visit(tree, 'element', (node: Element, index, parent) => {
     const classes = node.properties?.className;
     const classList = Array.isArray(classes) ? classes.map(String) : [];
     if (parent && index !== undefined && (classList.includes('copy') || classList.includes('values'))) {
@@ -58,5 +61,5 @@ function prepareForPrint(tree: Root, slug: string): Root {
     }
     return undefined;
   });
-  return copy;
+  return tree;
 }
