@@ -64,10 +64,16 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   const targets = options.only ? entries.filter((entry) => entry.page.file === path.resolve(options.only!)) : entries;
   const rendered = new Map<Entry, RenderedPage>();
-  const lastUpdated = await readLastUpdated(targets.map((entry) => entry.page.file));
+  // git answers while the pages render.
+  const reading = readLastUpdated(
+    book.dir,
+    targets.map((entry) => entry.page.file),
+  );
   for (const entry of targets) {
-    const page = await renderPage(book, entry.page, entry.steps, { variables, ...(run ? { runs: run.steps } : {}) });
-    rendered.set(entry, page);
+    rendered.set(entry, await renderPage(book, entry.page, entry.steps, { variables, ...(run ? { runs: run.steps } : {}) }));
+  }
+  const lastUpdated = await reading;
+  for (const [entry, page] of rendered) {
     const context = { book, entries, variables, run, updated: lastUpdated.get(entry.page.file) };
     writeAtomically(path.join(outDir, entry.href), pageHtml(context, entry, page));
     if (entry === entries[0]) writeAtomically(path.join(outDir, 'index.html'), pageHtml(context, entry, page));
@@ -173,18 +179,20 @@ function searchScript(entries: Entry[], rendered: Map<Entry, RenderedPage>): str
   return `window.labSearch = { options: ${JSON.stringify(options)}, queryTerms: ${queryTerms.toString()}, processTerm: ${processTerm.toString()}, index: ${JSON.stringify(JSON.stringify(search))} };\n`;
 }
 
-/** The date each page last changed in git, if this is a git checkout. */
-async function readLastUpdated(files: string[]): Promise<Map<string, string>> {
+/**
+ * The date each page last changed in git, if this is a git checkout: one `git log` for every
+ * page (a process per page cost more than rendering some of them), newest commit first.
+ */
+async function readLastUpdated(dir: string, files: string[]): Promise<Map<string, string>> {
   const dates = new Map<string, string>();
-  await Promise.all(
-    files.map(async (file) => {
-      const result = await runTool('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], {
-        cwd: path.dirname(file),
-      });
-      const date = result.stdout.trim();
-      if (result.exitCode === 0 && date) dates.set(file, date);
-    }),
-  );
+  const names = files.map((file) => path.relative(dir, file));
+  const result = await runTool('git', ['log', '--format=%x00%cI', '--name-only', '--relative', '--', ...names], { cwd: dir });
+  if (result.exitCode !== 0) return dates;
+  let date = '';
+  for (const line of result.stdout.split('\n')) {
+    if (line.startsWith('\0')) date = line.slice(1);
+    else if (line !== '' && date !== '' && !dates.has(path.join(dir, line))) dates.set(path.join(dir, line), date);
+  }
   return dates;
 }
 
