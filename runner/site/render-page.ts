@@ -1,5 +1,6 @@
 /** One page of the book to HTML with the unified pipeline: remark, rehype, Shiki. */
-import { readFileSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import { readSource } from '../book/read-source.js';
 import rehypeShikiFromHighlighter from '@shikijs/rehype/core';
 import { createHighlighterCore, type HighlighterGeneric, type ShikiTransformer } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
@@ -180,8 +181,17 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
       finalTree = tree;
     })
     .use(rehypeStringify)
-    .process(readFileSync(page.file, 'utf8'));
+    .process(readPageSource(page.file));
   return { html: String(file), tree: finalTree, outline, sections };
+}
+
+/** The page's text as the parser read it (CRLF as LF); a page that changed into something unreadable since is refused. */
+function readPageSource(file: string): string {
+  const source = readSource(file);
+  if ('text' in source) return source.text;
+  throw new LabError(
+    'missing' in source ? source.missing : `${file}:${source.problem.line}:${source.problem.column}: ${source.problem.message}`,
+  );
 }
 
 const headingText = (node: Element) => hastToString(node).replace(/#$/, '').trim();
