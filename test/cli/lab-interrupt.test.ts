@@ -21,6 +21,10 @@ async function waitFor(workspace: Workspace, file: string, text: string): Promis
   throw new Error(`${file} never contained ${text}`);
 }
 
+async function waitUntil(done: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end && !done(); ) await sleep(50);
+}
+
 describe('Ctrl-C', () => {
   it('stops the running step and every process under it, saves state and exits 130', async () => {
     const workspace = createWorkspace('interrupt');
@@ -65,6 +69,20 @@ describe('Ctrl-C', () => {
     const result = await run;
     expect(result.exitCode).toBe(143);
     expect(workspace.read('.lab/work/progress.txt')).toContain('cleaned');
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+  });
+});
+
+describe('the runner dying', () => {
+  it('takes the running step with it when it is killed with SIGKILL', async () => {
+    const workspace = createWorkspace('interrupt');
+    const nap = uniqueNap();
+    const run = workspace.start(['run', 'chapter-1'], { NAP: nap });
+    await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    expect(processesMatching(`sleep ${nap}`)).toHaveLength(1);
+    run.kill('SIGKILL');
+    await run;
+    await waitUntil(() => processesMatching(`sleep ${nap}`).length === 0, 5000);
     expect(processesMatching(`sleep ${nap}`)).toEqual([]);
   });
 });
