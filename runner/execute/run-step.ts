@@ -78,7 +78,10 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
     if (failure.reason === 'interrupted') return outcome('interrupted', failure);
 
     const now = performance.now();
-    const willRetry = isCheck ? now + step.everyMs < deadline && failure.reason !== 'timeout' : attempt < maxAttempts;
+    // A step whose connection was lost while it ran may still be running: never start it beside itself.
+    const mayStillRun = result.connectionLost === 'during-step';
+    const willRetry =
+      !mayStillRun && (isCheck ? now + step.everyMs < deadline && failure.reason !== 'timeout' : attempt < maxAttempts);
     context.observer.attemptFailed?.(step, host, attempt, failure, willRetry);
     if (!willRetry) {
       if (isCheck) {
@@ -111,6 +114,13 @@ function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undef
     return { reason: 'timeout', message: `timed out after ${formatDuration(step.timeoutMs)} and was stopped`, tail };
   }
   if (result.error !== undefined) return { reason: 'error', message: result.error, tail };
+  if (result.connectionLost === 'during-step') {
+    return {
+      reason: 'connection',
+      message: 'the connection was lost while the step ran; it may still be running on the host, so it is not started again',
+      tail,
+    };
+  }
   if (result.connectionLost) {
     return { reason: 'connection', message: result.stderr.trim().split('\n').at(-1) || 'lost the connection to the host', tail };
   }

@@ -28,8 +28,11 @@ export interface ScriptResult {
   stderr: string;
   timedOut: boolean;
   interrupted: boolean;
-  /** The connection failed before or while the script ran; worth retrying. */
-  connectionLost: boolean;
+  /**
+   * The connection failed: before the script started (nothing ran, so it is safe to try again), or
+   * while it ran (it may still be running on the host, so it must not be started a second time).
+   */
+  connectionLost: false | 'before-start' | 'during-step';
   /** The transport could not run the script at all; says why. */
   error?: string;
   /** The exported environment at the script's end, where the transport can see it. */

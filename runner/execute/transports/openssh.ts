@@ -93,7 +93,7 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
     stderr: `Could not connect to ${host}: ${message}\n`,
     timedOut: false,
     interrupted: false,
-    connectionLost: true,
+    connectionLost: 'before-start',
     started: false,
   };
 }
