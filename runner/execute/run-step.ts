@@ -114,15 +114,10 @@ function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undef
     return { reason: 'timeout', message: `timed out after ${formatDuration(step.timeoutMs)} and was stopped`, tail };
   }
   if (result.error !== undefined) return { reason: 'error', message: result.error, tail };
-  if (result.connectionLost === 'during-step') {
-    return {
-      reason: 'connection',
-      message: 'the connection was lost while the step ran; it may still be running on the host, so it is not started again',
-      tail,
-    };
-  }
   if (result.connectionLost) {
-    return { reason: 'connection', message: result.stderr.trim().split('\n').at(-1) || 'lost the connection to the host', tail };
+    const message = result.stderr.trim().split('\n').at(-1) || 'lost the connection to the host';
+    const mayStillRun = result.connectionLost === 'during-step' ? ' It may still be running there, so it is not started again.' : '';
+    return { reason: 'connection', message: message + mayStillRun, tail };
   }
   const expectedExit = step.kind === 'file' ? 0 : step.exit;
   if (result.exitCode !== expectedExit) {

@@ -35,7 +35,7 @@ describe('runPlan', () => {
     const { result } = await runBook(engine, { transport });
     expect(result.status).toBe('failed');
     expect(transport.requests).toHaveLength(3);
-    expect(result.chapters[0]!.steps[0]!.hosts[0]!.failure?.message).toContain('may still be running on the host');
+    expect(result.chapters[0]!.steps[0]!.hosts[0]!.failure?.message).toContain('may still be running there');
   });
 
   it('runs a step on at most --parallel hosts at once', async () => {
