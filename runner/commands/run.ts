@@ -35,27 +35,30 @@ interface Selection {
 
 export async function runCommand(args: Arguments, book: Book, store: StateStore, terminal: Terminal): Promise<number> {
   checkTransportArguments(args);
-  const state = store.load();
-  const variables = startVariables(book, state);
   const selection = selectChapters(args, book);
-
-  // Preflights come before the dependency check: fixing the workstation comes first.
-  const gce = args.dryRun ? undefined : await preflight(args, book, selection, variables);
-  const plan = planSelection(args, book, state, selection);
   if (args.dryRun) {
-    printPlan(plan, book, variables, terminal.out);
+    const state = store.load();
+    printPlan(planSelection(args, book, state, selection), book, startVariables(book, state), terminal.out);
     return 0;
   }
-
-  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
+  // The state is read and written only under the lock: a run that read it before another run
+  // finished would run that run's steps again and save over its records.
   const unlock = store.lock();
-  let connections: Awaited<ReturnType<typeof connectHosts>>;
   try {
-    connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
-  } catch (error) {
+    return await runLocked(args, book, store, terminal, selection);
+  } finally {
     unlock();
-    throw error;
   }
+}
+
+async function runLocked(args: Arguments, book: Book, store: StateStore, terminal: Terminal, selection: Selection): Promise<number> {
+  const state = store.load();
+  const variables = startVariables(book, state);
+  // Preflights come before the dependency check: fixing the workstation comes first.
+  const gce = await preflight(args, book, selection, variables);
+  const plan = planSelection(args, book, state, selection);
+  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
+  const connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
   const interrupts = watchInterrupts();
   const progress = createProgress({
     out: terminal.out,
@@ -90,7 +93,6 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     progress.stop();
     await connections.close();
     interrupts.dispose();
-    unlock();
   }
 }
 

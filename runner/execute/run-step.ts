@@ -80,8 +80,7 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
     const now = performance.now();
     // A step whose connection was lost while it ran may still be running: never start it beside itself.
     const mayStillRun = result.connectionLost === 'during-step';
-    const willRetry =
-      !mayStillRun && (isCheck ? now + step.everyMs < deadline && failure.reason !== 'timeout' : attempt < maxAttempts);
+    const willRetry = !mayStillRun && (isCheck ? now + step.everyMs < deadline && failure.reason !== 'timeout' : attempt < maxAttempts);
     context.observer.attemptFailed?.(step, host, attempt, failure, willRetry);
     if (!willRetry) {
       if (isCheck) {

@@ -12,7 +12,10 @@ const markers = createMarkers('0123abcd');
 
 /** Runs the wrapped script the way sshd hands it to `bash -s`, stdin kept open as the runner does. */
 async function runWrapped(script: string, env: Record<string, string> = {}) {
-  const result = await spawnTree('bash', ['-s'], { input: wrapRemoteScript(`set -euo pipefail\n${script}\n`, env, markers), keepStdinOpen: true });
+  const result = await spawnTree('bash', ['-s'], {
+    input: wrapRemoteScript(`set -euo pipefail\n${script}\n`, env, markers),
+    keepStdinOpen: true,
+  });
   return { ...result, ...readRemoteOutcome(result.exitCode, result.stderr, markers) };
 }
 
@@ -97,7 +100,15 @@ describe('retryUntilStarted', () => {
   });
 
   it('tries again only while the step provably never started', async () => {
-    const request = { host: 'node-0', script: '', env: {}, root: false, timeoutMs: 1000, signal: new AbortController().signal, scratchDir: '/x' };
+    const request = {
+      host: 'node-0',
+      script: '',
+      env: {},
+      root: false,
+      timeoutMs: 1000,
+      signal: new AbortController().signal,
+      scratchDir: '/x',
+    };
     let attempts = 0;
     await retryUntilStarted(request, [1, 1, 1], async () => {
       attempts++;
