@@ -7,6 +7,7 @@ import { checkTransportArguments, connectHosts } from '../execute/connect-hosts.
 import { preflightGce, type GceSettings } from '../execute/inventories/gce.js';
 import { findMissingTools, PreflightError } from '../execute/preflight.js';
 import { runPlan } from '../execute/run-plan.js';
+import { closeWatchdog, watchScratchDir } from '../execute/watchdog.js';
 import { maskFor, startVariables, type Variables } from '../execute/variables.js';
 import {
   chapterStatus,
@@ -44,10 +45,13 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
   // The state is read and written only under the lock: a run that read it before another run
   // finished would run that run's steps again and save over its records.
   const unlock = store.lock();
+  // If the runner dies, its scratch files (scripts holding every variable, secrets included) go.
+  watchScratchDir(store.scratchDir);
   try {
     return await runLocked(args, book, store, terminal, selection);
   } finally {
     unlock();
+    closeWatchdog();
   }
 }
 
@@ -59,7 +63,6 @@ async function runLocked(args: Arguments, book: Book, store: StateStore, termina
   const plan = planSelection(args, book, state, selection);
   const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
   const connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
-  const interrupts = watchInterrupts();
   const progress = createProgress({
     out: terminal.out,
     live: terminal.live,
@@ -68,6 +71,7 @@ async function runLocked(args: Arguments, book: Book, store: StateStore, termina
     logsDir: store.logsDir,
     mask: () => maskFor(variables),
   });
+  const interrupts = watchInterrupts((message) => progress.notice?.(message));
   try {
     const result = await runPlan(plan, {
       book,

@@ -3,6 +3,7 @@
  * stop the whole tree it starts (a `sleep` under bash, kubectl under a pipeline), not just bash.
  */
 import { spawn } from 'node:child_process';
+import { forgetGroup, watchGroup } from './watchdog.js';
 
 export interface SpawnTreeOptions {
   env?: NodeJS.ProcessEnv;
@@ -56,6 +57,8 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
 
+    // Whatever happens to the runner, this group does not outlive it.
+    if (child.pid !== undefined) watchGroup(child.pid);
     const stopTree = () => {
       signalGroup(child.pid, 'SIGTERM');
       killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 2000);
@@ -96,6 +99,7 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
       // Anything the script left behind in its group goes too.
       if (timedOut || interrupted) signalGroup(child.pid, 'SIGKILL');
       clearTimeout(killTimer);
+      if (child.pid !== undefined) forgetGroup(child.pid);
       resolve({
         exitCode: code ?? -1,
         ...(signal ? { signal } : {}),

@@ -104,6 +104,8 @@ export function openStateStore(dir: string, book: string): StateStore {
         (owner) =>
           new StateError(`Another lab run (pid ${owner.pid}) is using ${stateDir}; wait for it, or pass --state DIR to run separately`),
       );
+      // Whatever a run that died left here (scripts holding secrets) belongs to no live run now.
+      rmSync(scratchDir, { recursive: true, force: true });
       mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
       mkdirSync(logsDir, { recursive: true, mode: 0o700 });
       mkdirSync(workDir, { recursive: true });

@@ -25,6 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { forgetGroup, watchGroup } from '../watchdog.js';
 
 const SERVER = `
 IFS= read -r __lab_nonce || exit 0
@@ -132,6 +133,7 @@ export class BashSession {
         clearTimeout(killTimer);
         options.signal.removeEventListener('abort', onAbort);
         this.pending = undefined;
+        if (pending.pid !== undefined) forgetGroup(pending.pid);
         const declaredEnv = readEnvFile(options.scriptFile);
         resolve({
           exitCode,
@@ -194,6 +196,7 @@ export class BashSession {
       const pid = PID.exec(pending.control)?.[1];
       if (pid) {
         pending.pid = Number(pid);
+        watchGroup(pending.pid);
         if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
       }
     }
