@@ -8,7 +8,8 @@ import { preflightGce, type GceSettings } from '../execute/inventories/gce.js';
 import { findMissingTools, PreflightError } from '../execute/preflight.js';
 import { runPlan } from '../execute/run-plan.js';
 import { closeWatchdog, watchScratchDir } from '../execute/watchdog.js';
-import { maskFor, startVariables, type Variables } from '../execute/variables.js';
+import { startVariables, type Variables } from '../execute/variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 import {
   chapterStatus,
   expandTarget,

@@ -1,7 +1,8 @@
 /** `lab status`: where the state is, the variables steps set (secrets masked), and what to run next. */
 import path from 'node:path';
 import type { Book } from '../book/types.js';
-import { startVariables, describeVariables, maskFor } from '../execute/variables.js';
+import { startVariables, describeVariables } from '../execute/variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 import { chapterStatus } from '../plan/plan-run.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Terminal } from './terminal.js';

@@ -13,7 +13,7 @@ import type { DiagnosticResult } from './results.js';
 import type { RunContext } from './run-plan.js';
 import { runOnHosts } from './run-on-hosts.js';
 import type { LogWriter } from '../state/log-writer.js';
-import { maskFor } from './variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 
 const DIAGNOSTIC_TIMEOUT_MS = 60_000;
 

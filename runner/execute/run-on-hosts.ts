@@ -4,7 +4,7 @@
  */
 import type { Step } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
-import type { Mask } from '../report/mask-secrets.js';
+import type { Mask } from '../mask/mask-secrets.js';
 import type { LogWriter } from '../state/log-writer.js';
 import { mapLimited } from './map-limited.js';
 import type { RunObserver } from './results.js';

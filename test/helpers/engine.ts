@@ -97,6 +97,7 @@ export interface EngineRun {
   parallel?: number;
   observer?: RunObserver;
   restart?: boolean;
+  verbose?: boolean;
 }
 
 /** Plans every chapter of the book (the last as cleanup when it is one) and runs them. */
@@ -122,7 +123,7 @@ export async function runBook(engine: EngineBook, options: EngineRun = {}) {
       observer: options.observer ?? {},
       signal: options.signal ?? new AbortController().signal,
       cleanupSignal: options.cleanupSignal ?? new AbortController().signal,
-      verbose: false,
+      verbose: options.verbose ?? false,
       parallel: options.parallel ?? Number.POSITIVE_INFINITY,
       proveChecks: false,
     });
