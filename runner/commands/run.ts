@@ -3,7 +3,7 @@ import type { Book, Chapter } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
-import { checkTransportArguments, connectHosts } from '../execute/connect-hosts.js';
+import { connectHosts, type HostAccess } from '../execute/connect-hosts.js';
 import { preflightGce, type GceSettings } from '../execute/inventories/gce.js';
 import { findMissingTools, PreflightError } from '../execute/preflight.js';
 import { runPlan } from '../execute/run-plan.js';
@@ -36,7 +36,7 @@ interface Selection {
 }
 
 export async function runCommand(args: Arguments, book: Book, store: StateStore, terminal: Terminal): Promise<number> {
-  checkTransportArguments(args);
+  const access = chooseHostAccess(args);
   const selection = selectChapters(args, book);
   if (args.dryRun) {
     const state = store.load();
@@ -49,21 +49,28 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
   // If the runner dies, its scratch files (scripts holding every variable, secrets included) go.
   watchScratchDir(store.scratchDir);
   try {
-    return await runLocked(args, book, store, terminal, selection);
+    return await runLocked(args, access, book, store, terminal, selection);
   } finally {
     unlock();
     closeWatchdog();
   }
 }
 
-async function runLocked(args: Arguments, book: Book, store: StateStore, terminal: Terminal, selection: Selection): Promise<number> {
+async function runLocked(
+  args: Arguments,
+  access: HostAccess,
+  book: Book,
+  store: StateStore,
+  terminal: Terminal,
+  selection: Selection,
+): Promise<number> {
   const state = store.load();
   const variables = startVariables(book, state);
   // Preflights come before the dependency check: fixing the workstation comes first.
   const gce = await preflight(args, book, selection, variables);
   const plan = planSelection(args, book, state, selection);
   const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
-  const connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
+  const connections = await connectHosts({ access, book, store, ...(gce ? { gce } : {}) }, hosts);
   const progress = createProgress({
     out: terminal.out,
     live: terminal.live,
@@ -99,6 +106,18 @@ async function runLocked(args: Arguments, book: Book, store: StateStore, termina
     await connections.close();
     interrupts.dispose();
   }
+}
+
+/** The flags that say how hosts are reached, as one of the combinations that work. */
+function chooseHostAccess(args: Arguments): HostAccess {
+  if (args.ssh === 'gcloud') {
+    if (args.inventory) {
+      throw new UsageError('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
+    }
+    return { ssh: 'gcloud', iap: args.iap };
+  }
+  if (args.iap) throw new UsageError('--tunnel-through-iap goes with --ssh gcloud');
+  return { ssh: 'openssh', ...(args.inventory ? { inventory: args.inventory } : {}) };
 }
 
 function selectChapters(args: Arguments, book: Book): Selection {

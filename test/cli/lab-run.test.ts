@@ -372,3 +372,16 @@ describe('two runs at once', () => {
     expect(state.vars).toEqual({ COUNTED: 'counted' });
   });
 });
+
+describe('how hosts are reached', () => {
+  it('refuses flags that do not go together, before anything runs', async () => {
+    const workspace = createWorkspace('workstation');
+    const both = await workspace.lab(['run', 'chapter-1', '--ssh', 'gcloud', '--inventory', 'hosts.yaml']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
+    const iap = await workspace.lab(['run', 'chapter-1', '--tunnel-through-iap']);
+    expect(iap.exitCode).toBe(2);
+    expect(iap.stderr).toContain('--tunnel-through-iap goes with --ssh gcloud');
+    expect(existsSync(path.join(workspace.dir, '.lab/work'))).toBe(false);
+  });
+});
