@@ -46,6 +46,7 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
     attempt++;
     const attemptStarted = performance.now();
     const verbose = context.verbose ? streamOutput(step, host, context) : undefined;
+    const omitted = step.secret ? undefined : spillOutput(`${context.logFile}.attempt-${attempt}`, context);
     const result = await runAttempt(context.transport, {
       host,
       script: context.script,
@@ -56,8 +57,10 @@ export async function runStepOnHost(step: Step, host: string, context: HostRunCo
       signal: context.signal,
       scratchDir: context.scratchDir,
       ...(verbose ? { onOutput: verbose.push } : {}),
+      ...(omitted ? { onOmitted: omitted.push } : {}),
     });
     verbose?.end();
+    omitted?.end();
     // A secret step's output is the secret: it joins the mask before anything about the step is shown.
     const mask = step.secret
       ? createMask([...context.mask.values, result.stdout.trim(), ...Object.values(result.exportedEnv ?? {})])
@@ -134,6 +137,24 @@ function streamOutput(step: Step, host: string, context: HostRunContext) {
   };
 }
 
+/**
+ * The output a result does not keep (beyond its head and tail), masked, to `<log>.attempt-N.stdout`
+ * and `.stderr` beside the step's log, as it arrives.
+ */
+function spillOutput(prefix: string, context: HostRunContext) {
+  const streams = { stdout: createStreamMask(context.mask), stderr: createStreamMask(context.mask) };
+  const write = (stream: 'stdout' | 'stderr', text: string) => {
+    if (text !== '') context.logs.append(`${prefix}.${stream}`, text);
+  };
+  return {
+    push: (stream: 'stdout' | 'stderr', text: string) => write(stream, streams[stream].push(text)),
+    end: () => {
+      write('stdout', streams.stdout.end());
+      write('stderr', streams.stderr.end());
+    },
+  };
+}
+
 /** Undefined when the attempt did what the book says it should. */
 function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undefined {
   const tail = step.secret ? hideSecretOutput(result.stdout + result.stderr) : tailOf(mask(result.stdout) + mask(result.stderr));
@@ -151,6 +172,13 @@ function evaluate(step: Step, result: ScriptResult, mask: Mask): Failure | undef
   const expectedExit = step.kind === 'file' ? 0 : step.exit;
   if (result.exitCode !== expectedExit) {
     return { reason: 'exit', message: `exit status ${result.exitCode}${expectedExit === 0 ? '' : `, expected ${expectedExit}`}`, tail };
+  }
+  if (step.kind !== 'file' && step.capture && result.omitted) {
+    return {
+      reason: 'error',
+      message: `printed more than lab keeps in memory (${result.omitted} characters left out), so capture=${step.capture} cannot hold it`,
+      tail,
+    };
   }
   if (step.kind !== 'file' && step.expected) {
     const match = matchOutput(step.expected.text, result.stdout);

@@ -14,6 +14,9 @@
  * 6. `lab check` over a book the size of the real one (13 chapters, 195 shell blocks), shellcheck
  *    included, versus running shellcheck once per block (goal: under 3 s).
  *
+ * 8. Stress: 10,000 quick workstation steps that each export a variable, through `lab run`; every
+ *    variable must be there at the end (goal: 0 lost).
+ *
  * 3 and 4 start OpenSSH servers on loopback addresses (root and openssh-server, as in CI).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -82,6 +85,29 @@ function benchSteps(): string {
   rmSync(dir, { recursive: true, force: true });
   const ratio = result['lab run (200 steps)']! / result['bash -c loop (floor)']!;
   return report('200 trivial workstation steps', result, `ratio ${ratio.toFixed(2)}x (goal: at most 1.3x)`);
+}
+
+function benchStress(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-stress-'));
+  const chapters = 10;
+  const perChapter = 1000;
+  // Each step exports its own variable and reads the one before it (set -u fails it if lost).
+  writeBook(dir, chapters, perChapter, (chapter, step) => {
+    const n = chapter * perChapter + step + 1;
+    return n === 1 ? 'export V_1=1' : `export V_${n}=${n}; : "$V_${n - 1}"`;
+  });
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [lab, 'run', '--all', '--state', path.join(dir, '.lab')], { cwd: dir, encoding: 'utf8' });
+  const elapsed = performance.now() - started;
+  const vars = JSON.parse(readFileSync(path.join(dir, '.lab/state.json'), 'utf8')).vars as Record<string, string>;
+  const total = chapters * perChapter;
+  const lost = Array.from({ length: total }, (_, index) => index + 1).filter((n) => vars[`V_${n}`] !== String(n)).length;
+  rmSync(dir, { recursive: true, force: true });
+  return report(
+    `${total} quick workstation steps exporting variables`,
+    { [`lab run (${total} steps)`]: elapsed },
+    `exit ${run.status}, ${lost} of ${total} variables lost (goal: 0)`,
+  );
 }
 
 function benchDryRun(): string {
@@ -322,6 +348,7 @@ const only = process.argv[2];
 const canRunSsh = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
 const benches: Record<string, () => string | Promise<string>> = {
   steps: benchSteps,
+  stress: benchStress,
   plan: benchDryRun,
   ...(canRunSsh ? { multiplexing: benchMultiplexing, 'fan-out': benchFanOut } : {}),
   ...(existsSync('/usr/bin/shellcheck') ? { check: benchCheck } : {}),

@@ -25,6 +25,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { BoundedText } from '../bounded-text.js';
 import { forgetGroup, watchGroup } from '../watchdog.js';
 
 const SERVER = `
@@ -56,6 +57,7 @@ export interface SessionRunOptions {
   timeoutMs: number;
   signal: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void;
   killGraceMs?: number;
 }
 
@@ -65,6 +67,8 @@ export interface SessionRunResult {
   stderr: string;
   timedOut: boolean;
   interrupted: boolean;
+  /** Characters of output kept out of stdout and stderr. */
+  omitted: number;
   /** `declare -px` at the step's end; absent when the step was killed or exited early. */
   declaredEnv?: string;
 }
@@ -141,12 +145,13 @@ export class BashSession {
           stderr: pending.stderr.text() + stderrNote,
           timedOut,
           interrupted,
+          omitted: pending.stdout.omitted + pending.stderr.omitted,
           ...(declaredEnv === undefined ? {} : { declaredEnv }),
         });
       };
       const pending: Pending = {
-        stdout: new StreamCollector('stdout', this.marker, options.onOutput),
-        stderr: new StreamCollector('stderr', this.marker, options.onOutput),
+        stdout: new StreamCollector('stdout', this.marker, options.onOutput, options.onOmitted),
+        stderr: new StreamCollector('stderr', this.marker, options.onOutput, options.onOmitted),
         scriptFile: options.scriptFile,
         control: '',
         finish: () => {
@@ -229,7 +234,7 @@ function readEnvFile(scriptFile: string): string | undefined {
 
 /** Gathers one stream of a step, passing output on as it comes and spotting the end marker. */
 class StreamCollector {
-  private readonly parts: string[] = [];
+  private readonly kept: BoundedText;
   // A multi-byte character may be split across chunks.
   private readonly decoder = new StringDecoder('utf8');
   /** The end of the text, held back until it is clear whether it begins the marker. */
@@ -241,7 +246,14 @@ class StreamCollector {
     private readonly stream: 'stdout' | 'stderr',
     private readonly marker: string,
     private readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void,
-  ) {}
+    onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void,
+  ) {
+    this.kept = new BoundedText(onOmitted && ((text) => onOmitted(stream, text)));
+  }
+
+  get omitted(): number {
+    return this.kept.omitted;
+  }
 
   push(chunk: Buffer): void {
     if (this.ended) return;
@@ -261,12 +273,12 @@ class StreamCollector {
   }
 
   text(): string {
-    return this.parts.join('');
+    return this.kept.text();
   }
 
   private emit(text: string): void {
     if (text === '') return;
-    this.parts.push(text);
+    this.kept.push(text);
     this.onOutput?.(this.stream, text);
   }
 }

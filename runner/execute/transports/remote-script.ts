@@ -92,6 +92,7 @@ export async function runRemoteScript(command: string, args: readonly string[], 
   const result = await spawnTree(command, args, {
     input: wrapRemoteScript(request.script, request.env, markers),
     keepStdinOpen: true,
+    ...(request.onOmitted ? { onOmitted: request.onOmitted } : {}),
     timeoutMs: request.timeoutMs,
     signal: request.signal,
     ...(request.onOutput
@@ -113,6 +114,7 @@ export async function runRemoteScript(command: string, args: readonly string[], 
     interrupted: result.interrupted,
     connectionLost,
     started: outcome.started,
+    ...(result.omitted > 0 ? { omitted: result.omitted } : {}),
   };
 }
 

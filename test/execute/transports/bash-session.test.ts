@@ -48,3 +48,24 @@ describe('BashSession', () => {
     expect(result.stdout).not.toBe('0\n');
   });
 });
+
+describe('BashSession with a step that prints more than a string can hold', () => {
+  it('keeps the head and the tail of 600 MB of output, and says how much it left out', async () => {
+    const omitted: number[] = [];
+    const scriptFile = path.join(dir, 'step.sh');
+    writeFileSync(scriptFile, 'echo first; yes 0123456789 | head -c 600000000; echo; echo last\n');
+    const result = await session.run({
+      scriptFile,
+      timeoutMs: 120_000,
+      signal: new AbortController().signal,
+      onOmitted: (_stream, text) => omitted.push(text.length),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.startsWith('first\n0123456789\n')).toBe(true);
+    expect(result.stdout.endsWith('\nlast\n')).toBe(true);
+    expect(result.stdout.length).toBeLessThan(3 * 1024 * 1024);
+    expect(result.omitted).toBeGreaterThan(590_000_000);
+    expect(omitted.reduce((sum, length) => sum + length, 0)).toBe(result.omitted);
+    expect(result.stdout).toContain(`[… ${result.omitted} characters of output not kept here`);
+  }, 120_000);
+});
