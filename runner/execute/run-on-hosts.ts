@@ -59,7 +59,7 @@ export function runOnHosts(step: Step, hosts: readonly string[], script: string,
 }
 
 function pickVariables(values: ReadonlyMap<string, string>, names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
+  const picked: Record<string, string> = Object.create(null);
   for (const name of names) {
     const value = values.get(name);
     if (value !== undefined) picked[name] = value;

@@ -62,7 +62,8 @@ export function applyExportedEnv(
 }
 
 export function saveVariables(variables: Variables): SavedVariables {
-  const vars: Record<string, string> = {};
+  // No prototype: a variable named `__proto__` is saved like any other.
+  const vars: Record<string, string> = Object.create(null);
   for (const name of variables.assigned) vars[name] = variables.values.get(name)!;
   return { vars, secret: [...variables.secret].filter((name) => variables.values.has(name)) };
 }

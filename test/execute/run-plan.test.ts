@@ -83,3 +83,16 @@ describe('runPlan', () => {
     expect(engine.store.load().vars).toEqual({ PAINT: 'blue', TOKEN: 'abc' });
   });
 });
+
+describe('variables named like Object properties', () => {
+  it('saves and carries a variable a step exported as __proto__', async () => {
+    engine = writeBook([`# One\n\n${fence('sh id=a')}\n${fence('sh id=b')}`]);
+    const exported = JSON.parse('{"__proto__": "kept"}') as Record<string, string>;
+    const transport = new FakeTransport((request) =>
+      request.script.includes('# a') ? { exportedEnv: Object.assign(Object.create(null), request.env, exported) } : {},
+    );
+    await runBook(engine, { transport });
+    expect(Object.hasOwn(transport.requests[1]!.env, '__proto__')).toBe(true);
+    expect(Object.hasOwn(engine.store.load().vars, '__proto__')).toBe(true);
+  });
+});
