@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Book, Step } from '../book/types.js';
 import type { HostResult, RunResult, StepStatus } from '../execute/results.js';
-import { maskFor, type Variables } from '../execute/variables.js';
-import { maskDeep } from './mask-secrets.js';
+import type { Variables } from '../execute/variables.js';
+import { maskDeep, maskFor } from '../mask/mask-secrets.js';
 
 export const REPORT_FORMAT = 'kubeadm-lab-report/v1';
 

@@ -15,6 +15,9 @@
  *    included, versus running shellcheck once per block, and over the real book, every rule
  *    (kubectl and gcloud's parsers included) (goal: both under 3 s).
  *
+ * 8. Stress: 10,000 quick workstation steps that each export a variable, through `lab run`; every
+ *    variable must be there at the end (goal: 0 lost).
+ *
  * 3 and 4 start OpenSSH servers on loopback addresses (root and openssh-server, as in CI).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -85,6 +88,33 @@ function benchSteps(): string {
   return report('200 trivial workstation steps', result, `ratio ${ratio.toFixed(2)}x (goal: at most 1.3x)`);
 }
 
+function benchStress(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-stress-'));
+  const chapters = 10;
+  const perChapter = 1000;
+  // Each step finds the variables the step before it exported, notes any it lost, and exports its own.
+  writeBook(dir, chapters, perChapter, (chapter, step) => {
+    const n = chapter * perChapter + step + 1;
+    const check = n === 1 ? '' : `[ "\${COUNTER:-}" = ${n - 1} ] && [ "\${K8S_VERSION:-}" = 1.35.0 ] || echo ${n} >> lost.txt; `;
+    return `${check}export COUNTER=${n} SLOT_${n % 10}=${n}`;
+  });
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [lab, 'run', '--all', '--state', path.join(dir, '.lab')], { cwd: dir, stdio: 'ignore' });
+  const elapsed = performance.now() - started;
+  const total = chapters * perChapter;
+  const lostFile = path.join(dir, '.lab/work/lost.txt');
+  const lost = existsSync(lostFile) ? readFileSync(lostFile, 'utf8').trim().split('\n').length : 0;
+  const vars = JSON.parse(readFileSync(path.join(dir, '.lab/state.json'), 'utf8')).vars as Record<string, string>;
+  const lastLost = vars.COUNTER === String(total) ? 0 : 1;
+  rmSync(dir, { recursive: true, force: true });
+  return report(
+    `${total} quick workstation steps exporting variables`,
+    { [`lab run (${total} steps)`]: elapsed },
+    `exit ${run.status}, environment lost after ${lost + lastLost} of ${total} steps (goal: 0)`,
+    1,
+  );
+}
+
 function benchDryRun(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-plan-'));
   writeBook(dir, 50, 20, (chapter, step) => `kubectl get nodes -o wide # ${chapter}.${step} \${K8S_VERSION}`);
@@ -115,9 +145,9 @@ function benchDryRun(): string {
   );
 }
 
-function report(title: string, result: Record<string, number>, verdict: string): string {
+function report(title: string, result: Record<string, number>, verdict: string, rounds = ROUNDS): string {
   const lines = Object.entries(result).map(([name, ms]) => `  ${name.padEnd(52)} ${ms.toFixed(0).padStart(6)} ms`);
-  return [`${title} (median of ${ROUNDS})`, ...lines, `  => ${verdict}`].join('\n');
+  return [`${title} (${rounds === 1 ? 'one run' : `median of ${rounds}`})`, ...lines, `  => ${verdict}`].join('\n');
 }
 
 function writeHostsBook(dir: string, hosts: string[], chapter: string): void {
@@ -338,6 +368,7 @@ const only = process.argv[2];
 const canRunSsh = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
 const benches: Record<string, () => string | Promise<string>> = {
   steps: benchSteps,
+  stress: benchStress,
   plan: benchDryRun,
   ...(canRunSsh ? { multiplexing: benchMultiplexing, 'fan-out': benchFanOut } : {}),
   ...(existsSync('/usr/bin/shellcheck') ? { check: benchCheck } : {}),
