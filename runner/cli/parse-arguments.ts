@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDuration } from '../parse/block-grammar.js';
 
-export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'build', 'preview', 'help'] as const;
+export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'build', 'preview', 'emulator', 'rehearse', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Arguments {
@@ -138,6 +138,11 @@ Usage:
   lab preview               serve the site on localhost (--port, default 4173), rebuilding on save
   lab janitor [--yes]       list (or, with --yes, delete) the lab's resources older than
                             --older-than (default 3h), in dependency order
+  lab emulator [--state FILE]  a Compute Engine emulator for the real gcloud; prints the
+                            export lines that point a shell at it; Ctrl-C stops it
+  lab rehearse [CHAPTER...] the book for real against an emulator, as far as it can go
+                            offline, then the cleanup chapter (not with --keep) and a proof
+                            that nothing is left
 
 Options:
   --book DIR                the book's folder, holding book.yaml (default: docs)

@@ -34,11 +34,10 @@ export interface PublicImage {
   project: string;
   name: string;
   family: string;
-  /** What the instance's host runs (runner/emulator/hosts): only Debian 13 exists here. */
+  /** What the instance's host runs (runner/emulator/hosts.ts). Only the book's image is emulated. */
   release: string;
 }
 
 export const IMAGES: readonly PublicImage[] = [
   { project: 'debian-cloud', name: 'debian-13-trixie-v20261110', family: 'debian-13', release: 'trixie' },
-  { project: 'debian-cloud', name: 'debian-12-bookworm-v20261110', family: 'debian-12', release: 'bookworm' },
 ];

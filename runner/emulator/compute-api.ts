@@ -24,7 +24,8 @@ export interface Response {
 
 /** What happens to an instance's host; runner/emulator/hosts.ts makes one a real host. */
 export interface InstanceHooks {
-  started(instance: Resource): void;
+  /** The instance runs (or its ssh keys changed): `sshKeys` is its `ssh-keys` metadata, project's included. */
+  started(instance: Resource, sshKeys: string): void;
   stopped(instance: Resource): void;
 }
 
@@ -185,7 +186,7 @@ export class ComputeApi {
     }
     project.metadata = { items: metadata.items ?? [], fingerprint: fingerprint() };
     for (const instance of this.itemsWhere((path) => path.startsWith(`projects/${project.id}/zones/`) && path.includes('/instances/'))) {
-      if (instance.status === 'RUNNING') this.hooks.started(instance);
+      if (instance.status === 'RUNNING') this.hooks.started(instance, this.sshKeys(instance, project.id));
     }
     return this.operation(
       project.id,
@@ -847,7 +848,24 @@ export class ComputeApi {
         address.users = [...((address.users as string[] | undefined) ?? []), resource.selfLink];
       }
     }
-    if (collection === 'instances') this.hooks.started(resource);
+    if (collection === 'instances') this.hooks.started(resource, this.sshKeys(resource, project));
+  }
+
+  /** The keys GCE's guest agent would install: the instance's, and the project's unless blocked. */
+  sshKeys(instance: Resource, project: string): string {
+    const items = ((instance.metadata as { items?: { key: string; value: string }[] }).items ?? []) as { key: string; value: string }[];
+    const value = (key: string) => items.find((item) => item.key === key)?.value;
+    const own = value('ssh-keys') ?? '';
+    if (value('block-project-ssh-keys')?.toLowerCase() === 'true') return own;
+    const shared = this.project(project).metadata.items.find((item) => item.key === 'ssh-keys')?.value ?? '';
+    return [shared, own].filter(Boolean).join('\n');
+  }
+
+  /** Every running instance with its keys, to start their hosts after a restart. */
+  runningInstances(): { instance: Resource; sshKeys: string }[] {
+    return this.itemsWhere((path) => path.split('/')[4] === 'instances')
+      .filter((instance) => instance.status === 'RUNNING')
+      .map((instance) => ({ instance, sshKeys: this.sshKeys(instance, this.pathOf(instance.selfLink, '').split('/')[1]!) }));
   }
 
   /** GCE refuses to delete what another resource uses (400 resourceInUseByAnotherResource). */
@@ -998,11 +1016,11 @@ export class ComputeApi {
       case 'instances.setLabels':
       case 'instances.setTags':
       case 'disks.setLabels':
-        return this.setFingerprinted(resource, verb, input, done);
+        return this.setFingerprinted(resource, project, verb, input, done);
       case 'instances.start':
       case 'instances.stop':
         resource.status = verb === 'start' ? 'RUNNING' : 'TERMINATED';
-        if (verb === 'start') this.hooks.started(resource);
+        if (verb === 'start') this.hooks.started(resource, this.sshKeys(resource, project));
         else this.hooks.stopped(resource);
         return done(verb);
       case 'instances.getGuestAttributes':
@@ -1022,7 +1040,13 @@ export class ComputeApi {
     return spec?.port ?? 80;
   }
 
-  private setFingerprinted(resource: Resource, verb: string, input: Record<string, unknown>, done: (type: string) => unknown): unknown {
+  private setFingerprinted(
+    resource: Resource,
+    project: string,
+    verb: string,
+    input: Record<string, unknown>,
+    done: (type: string) => unknown,
+  ): unknown {
     const field = verb === 'setMetadata' ? 'metadata' : verb === 'setTags' ? 'tags' : 'labels';
     const current = field === 'labels' ? resource.labelFingerprint : (resource[field] as { fingerprint?: string } | undefined)?.fingerprint;
     const supplied = field === 'labels' ? input.labelFingerprint : input.fingerprint;
@@ -1034,7 +1058,7 @@ export class ComputeApi {
       resource.labelFingerprint = fingerprint();
     } else if (field === 'metadata') {
       resource.metadata = { kind: 'compute#metadata', fingerprint: fingerprint(), ...(input.items ? { items: input.items } : {}) };
-      if (resource.status === 'RUNNING') this.hooks.started(resource);
+      if (resource.status === 'RUNNING') this.hooks.started(resource, this.sshKeys(resource, project));
     } else {
       resource.tags = { ...(input.items ? { items: input.items } : {}), fingerprint: fingerprint() };
     }
