@@ -63,16 +63,17 @@ const COLLECTIONS: Record<ScopeKind, Record<string, string>> = {
 
 const NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** Instances' natIPs and reserved addresses: loopback addresses no other test uses. */
+/** Instances' natIPs and reserved addresses: the last byte, in the emulator's own loopback block. */
 const INSTANCE_ADDRESSES = { first: 2, last: 199 };
 const RESERVED_ADDRESSES = { first: 200, last: 254 };
-export const ADDRESS_PREFIX = '127.0.2.';
 
 export class ComputeApi {
   constructor(
     private readonly state: State,
     private readonly hooks: InstanceHooks = { started() {}, stopped() {} },
     private readonly now: () => Date = () => new Date(),
+    /** `127.2.X.`: see address-block.ts. */
+    private readonly addressPrefix = '127.2.1.',
   ) {}
 
   get base(): string {
@@ -831,7 +832,7 @@ export class ComputeApi {
       }
     }
     for (let last = pool.first; last <= pool.last; last += 1) {
-      if (!used.has(`${ADDRESS_PREFIX}${last}`)) return `${ADDRESS_PREFIX}${last}`;
+      if (!used.has(`${this.addressPrefix}${last}`)) return `${this.addressPrefix}${last}`;
     }
     throw new ApiError(403, 'badRequest', `Quota 'IN_USE_ADDRESSES' exceeded. Limit: ${pool.last - pool.first + 1}.0`);
   }

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { claimAddressBlock } from './address-block.js';
 import { formatBatch, parseBatch } from './batch.js';
 import { ComputeApi, type InstanceHooks, type Response } from './compute-api.js';
 import { ApiError } from './errors.js';
@@ -38,7 +39,8 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? '127.0.0.1';
   let state: State = emptyState('');
-  let api = new ComputeApi(state, options.hooks, options.now);
+  const block = claimAddressBlock();
+  let api = new ComputeApi(state, options.hooks, options.now, block.prefix);
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -92,19 +94,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return { status: 404, body: new ApiError(404, 'notFound', `Not found: ${parsed.pathname}`).toJSON() };
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+  } catch (error) {
+    block.release();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
   try {
     state = options.stateFile ? loadState(options.stateFile, `${url}${COMPUTE_ROOT}`) : emptyState(`${url}${COMPUTE_ROOT}`);
   } catch (error) {
     server.close();
+    block.release();
     throw error;
   }
-  api = new ComputeApi(state, options.hooks, options.now);
+  api = new ComputeApi(state, options.hooks, options.now, block.prefix);
   return {
     url,
     get api() {
@@ -112,7 +120,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          block.release();
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../runner/emulator/server.js';
 import { parseFilter } from '../../runner/emulator/filter.js';
+import { claimAddressBlock } from '../../runner/emulator/address-block.js';
 
 const started: Emulator[] = [];
 const dirs: string[] = [];
@@ -90,5 +91,24 @@ describe('the filter parameter', () => {
     expect(keep({ name: 'x-net', labels: { lab: 'x' } })).toBe(true);
     expect(keep({ name: 'x-net', labels: { lab: 'y' } })).toBe(false);
     expect(keep({ name: 'ax-net' })).toBe(false);
+  });
+});
+
+describe('address blocks', () => {
+  it('gives two emulators at once two loopback blocks, and a released block to the next', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-emulator-blocks-'));
+    dirs.push(dir);
+    const first = claimAddressBlock(dir);
+    const second = claimAddressBlock(dir);
+    expect([first.prefix, second.prefix]).toEqual(['127.2.1.', '127.2.2.']);
+    first.release();
+    expect(claimAddressBlock(dir).prefix).toBe('127.2.1.');
+  });
+
+  it('takes over the block of an emulator that died', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-emulator-blocks-'));
+    dirs.push(dir);
+    fs.writeFileSync(path.join(dir, 'lab-emulator-127.2.1.lock'), '999999999');
+    expect(claimAddressBlock(dir).prefix).toBe('127.2.1.');
   });
 });
