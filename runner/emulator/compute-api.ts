@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { IMAGES, MACHINE_TYPES, REGIONS, regionOfZone, zonesOf } from './catalog.js';
 import { alreadyExists, ApiError, inUse, invalid, notFound } from './errors.js';
 import { parseFilter } from './filter.js';
+import { accountExists } from './iam.js';
 import type { ProjectRecord, Resource, State } from './store.js';
 
 export interface Request {
@@ -785,10 +786,17 @@ export class ComputeApi {
       tags: { ...(tags.items ? { items: tags.items } : {}), fingerprint: fingerprint() },
       labels: input.labels ?? {},
       labelFingerprint: fingerprint(),
-      serviceAccounts: ((input.serviceAccounts as { email?: string; scopes?: string[] }[] | undefined) ?? []).map((account) => ({
-        ...account,
-        email: account.email === 'default' ? `${this.project(project).number}-compute@developer.gserviceaccount.com` : account.email,
-      })),
+      serviceAccounts: ((input.serviceAccounts as { email?: string; scopes?: string[] }[] | undefined) ?? []).map((account, index) => {
+        if (account.email && accountExists(this.state, account.email) === false) {
+          throw invalid(
+            `Invalid value for field 'resource.serviceAccounts[${index}].email': '${account.email}'. The user does not have access to service account '${account.email}'.  User: 'lab-emulator@localhost'.  Ask a project owner to grant you the iam.serviceAccountUser role on the service account`,
+          );
+        }
+        return {
+          ...account,
+          email: account.email === 'default' ? `${this.project(project).number}-compute@developer.gserviceaccount.com` : account.email,
+        };
+      }),
       scheduling: {
         onHostMaintenance: 'MIGRATE',
         automaticRestart: true,

@@ -25,14 +25,19 @@ const AGGREGATED = [
 ];
 const GLOBAL = ['networks', 'firewalls', 'httpHealthChecks'];
 
-/** The names after `${PREFIX}-` that the book's steps give, and its hosts' names. */
+/**
+ * The names after `${PREFIX}-` that the book's steps give, and its hosts' names; custom roles'
+ * names after `${PREFIX//-/_}_` (IAM role IDs take no `-`) with a leading `_`.
+ */
 export function bookNames(book: Book, prefixVariable: string): Set<string> {
   const names = new Set<string>(Object.values(book.hosts).flat());
-  const pattern = new RegExp(`\\$\\{?${prefixVariable}\\}?-([a-z0-9-]+)`, 'g');
+  const dashed = new RegExp(`\\$\\{?${prefixVariable}\\}?-([a-z0-9-]+)`, 'g');
+  const underscored = new RegExp(`\\$\\{${prefixVariable}//-/_\\}(_[a-z0-9_]+)`, 'g');
   for (const chapter of book.chapters) {
     for (const step of chapter.steps) {
       if (step.kind === 'file') continue;
-      for (const match of step.script.matchAll(pattern)) names.add(match[1]!);
+      for (const match of step.script.matchAll(dashed)) names.add(match[1]!);
+      for (const match of step.script.matchAll(underscored)) names.add(match[1]!);
     }
   }
   return names;
@@ -57,6 +62,16 @@ export async function listLeftovers(computeRoot: string, project: string, prefix
   for (const collection of GLOBAL) {
     const list = await get(`${root}projects/${project}/global/${collection}?maxResults=500`);
     for (const item of (list.items ?? []) as { name: string }[]) if (mine(item)) found.push({ collection, name: item.name });
+  }
+  const iam = root.replace(/\/compute\/v1\/$/, '/iam/v1/');
+  const accounts = ((await get(`${iam}projects/${project}/serviceAccounts`)) as { accounts?: { email: string }[] }).accounts ?? [];
+  for (const account of accounts)
+    if (mine({ name: account.email.split('@')[0]! })) found.push({ collection: 'serviceAccounts', name: account.email });
+  const roles = ((await get(`${iam}projects/${project}/roles`)) as { roles?: { name: string; deleted?: boolean }[] }).roles ?? [];
+  const rolePrefix = prefix.replace(/-/g, '_');
+  for (const role of roles) {
+    const id = role.name.split('/').at(-1)!;
+    if (!role.deleted && id.startsWith(rolePrefix) && names.has(id.slice(rolePrefix.length))) found.push({ collection: 'roles', name: id });
   }
   return found;
 }

@@ -9,12 +9,15 @@ import { claimAddressBlock } from './address-block.js';
 import { formatBatch, parseBatch } from './batch.js';
 import { ComputeApi, type InstanceHooks, type Response } from './compute-api.js';
 import { ApiError } from './errors.js';
+import { handleIam, handleResourceManager } from './iam.js';
 import { handleServiceUsage } from './service-usage.js';
 import { emptyState, loadState, saveState, type State } from './store.js';
 
 export const EMULATOR_NAME = 'lab-gce-emulator';
 export const COMPUTE_ROOT = '/compute/v1/';
 export const SERVICE_USAGE_ROOT = '/serviceusage/';
+export const IAM_ROOT = '/iam/';
+export const RESOURCE_MANAGER_ROOT = '/cloudresourcemanager/';
 
 export interface EmulatorOptions {
   host?: string;
@@ -90,6 +93,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (parsed.pathname.startsWith(COMPUTE_ROOT)) return api.handle({ ...request, path: parsed.pathname.slice(COMPUTE_ROOT.length) });
     if (parsed.pathname.startsWith(`${SERVICE_USAGE_ROOT}v1/`)) {
       return handleServiceUsage({ ...request, path: parsed.pathname.slice(SERVICE_USAGE_ROOT.length + 3) }, (id) => api.project(id));
+    }
+    if (parsed.pathname.startsWith(`${IAM_ROOT}v1/`))
+      return handleIam({ ...request, path: parsed.pathname.slice(IAM_ROOT.length + 3) }, state);
+    if (parsed.pathname.startsWith(`${RESOURCE_MANAGER_ROOT}v1/`)) {
+      return handleResourceManager({ ...request, path: parsed.pathname.slice(RESOURCE_MANAGER_ROOT.length + 3) }, state);
     }
     return { status: 404, body: new ApiError(404, 'notFound', `Not found: ${parsed.pathname}`).toJSON() };
   };

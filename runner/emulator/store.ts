@@ -5,6 +5,7 @@
  * port rewrites them.
  */
 import fs from 'node:fs';
+import type { IamState } from './iam.js';
 import path from 'node:path';
 
 export type Resource = Record<string, unknown> & { name: string; selfLink: string };
@@ -23,6 +24,8 @@ export interface State {
   projects: Record<string, ProjectRecord>;
   /** Each unmanaged instance group's instances, by the group's link. */
   members: Record<string, string[]>;
+  /** IAM and the project's policy, by project (iam.ts). */
+  iam?: Record<string, IamState>;
   counter: number;
 }
 

@@ -86,7 +86,7 @@ describe('the real gcloud against the emulator', () => {
       '--format',
       'value(name,networkInterfaces[0].networkIP,networkInterfaces[0].accessConfigs[0].natIP,status)',
     ]);
-    expect(listed.stdout).toMatch(/^t-a\t10\.240\.0\.2\t127\.0\.2\.\d+\tRUNNING\nt-b\t10\.240\.0\.3\t127\.0\.2\.\d+\tRUNNING$/);
+    expect(listed.stdout).toMatch(/^t-a\t10\.240\.0\.2\t127\.2\.\d+\.\d+\tRUNNING\nt-b\t10\.240\.0\.3\t127\.2\.\d+\.\d+\tRUNNING$/);
   }, 90_000);
 
   it('refuses to delete a network that instances and a subnet use (400 resourceInUseByAnotherResource)', async () => {
@@ -125,4 +125,39 @@ describe('the real gcloud against the emulator', () => {
         .sort(),
     ).toEqual(['t-net', 't-subnet']);
   }, 60_000);
+
+  it('creates a service account and binds it a project role, and refuses a binding for an account that does not exist', async () => {
+    const made = await cloud.gcloud(['iam', 'service-accounts', 'create', 't-nodes', '--display-name', 'Nodes']);
+    expect(made.exitCode, made.stderr).toBe(0);
+    const missing = await cloud.gcloud([
+      'projects',
+      'add-iam-policy-binding',
+      'lab-emulator',
+      '--member',
+      'serviceAccount:t-none@lab-emulator.iam.gserviceaccount.com',
+      '--role',
+      'roles/compute.viewer',
+      '--condition',
+      'None',
+      '--format',
+      'none',
+    ]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('Service account t-none@lab-emulator.iam.gserviceaccount.com does not exist.');
+    const bound = await cloud.gcloud([
+      'projects',
+      'add-iam-policy-binding',
+      'lab-emulator',
+      '--member',
+      'serviceAccount:t-nodes@lab-emulator.iam.gserviceaccount.com',
+      '--role',
+      'roles/compute.viewer',
+      '--condition',
+      'None',
+      '--format',
+      'value(bindings.role)',
+    ]);
+    expect(bound.exitCode, bound.stderr).toBe(0);
+    expect(bound.stdout).toContain('roles/compute.viewer');
+  }, 120_000);
 });
