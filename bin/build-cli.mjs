@@ -2,7 +2,7 @@
 // Bundles runner/cli.ts into dist/lab.mjs and its lazily loaded chunks (`npm run build:cli`; every
 // `npm run lab` runs it first). Chunk names carry a content hash, so a change to the code leaves
 // the previous build's chunks behind; they are removed once the new build is written.
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'dist');
 const chunks = path.join(outdir, 'chunks');
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 const result = await build({
   entryPoints: [path.join(root, 'runner/cli.ts')],
@@ -27,6 +28,8 @@ const result = await build({
   outExtension: { '.js': '.mjs' },
   // Bundled CommonJS dependencies call require(); ESM has none of its own.
   banner: { js: "import{createRequire as __labRequire}from'node:module';const require=__labRequire(import.meta.url);" },
+  // `lab --version`, from package.json at build time: reading it at run time would cost every start.
+  define: { LAB_VERSION: JSON.stringify(version) },
   metafile: true,
   logLevel: 'warning',
 });

@@ -1,24 +1,35 @@
-/** The `lab` command: parses the command line, loads the book, dispatches, maps errors to exit codes. */
-import { formatProblem, BookError } from './book/problems.js';
+/** The `lab` command: parses the command line, loads the book, dispatches; LabErrors become exit codes. */
 import { loadBookCached } from './book/load-book-cached.js';
-import { HELP, parseArguments, UsageError } from './cli/parse-arguments.js';
+import { formatHelp, parseArguments } from './cli/parse-arguments.js';
+import { refuseFlagsNpmTook } from './cli/refuse-npm-flags.js';
+import { respellCommands } from './cli/spell-command.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { detectTerminal, type Terminal } from './commands/terminal.js';
-import { PreflightError } from './execute/preflight.js';
-import { UnknownChapterError } from './plan/plan-run.js';
-import { openStateStore, StateError } from './state/state-store.js';
-import { ReportFileError } from './site/merge-report.js';
+import { EXIT, LabError } from './errors.js';
+import { openStateStore } from './state/state-store.js';
 
-export const EXIT = { passed: 0, failed: 1, badInput: 2, preflight: 3, interrupted: 130 } as const;
+export { EXIT } from './errors.js';
 
-export async function main(argv: readonly string[], terminal: Terminal = detectTerminal()): Promise<number> {
+/** Baked in by bin/build-cli.mjs from package.json; absent when the sources run unbundled. */
+declare const LAB_VERSION: string | undefined;
+
+export async function main(
+  argv: readonly string[],
+  terminal: Terminal = detectTerminal(),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   try {
+    refuseFlagsNpmTook(argv, env);
     const args = parseArguments(argv);
     if (args.command === 'help') {
-      terminal.out.write(HELP);
+      terminal.out.write(formatHelp(args.helpFor));
+      return EXIT.passed;
+    }
+    if (args.command === 'version') {
+      terminal.out.write(`lab ${typeof LAB_VERSION === 'string' ? LAB_VERSION : '(unbundled sources)'}\n`);
       return EXIT.passed;
     }
     // Loaded on demand: the site's pipeline (Shiki and its grammars) and the linters would
@@ -32,9 +43,9 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {
       case 'list':
-        return listCommand(book, store, terminal);
+        return listCommand(book, store, terminal, args);
       case 'status':
-        return statusCommand(book, store, terminal);
+        return statusCommand(book, store, terminal, args);
       case 'reset':
         return resetCommand(args.chapters, book, store, terminal);
       case 'run':
@@ -43,28 +54,9 @@ export async function main(argv: readonly string[], terminal: Terminal = detectT
         return await (await import('./commands/janitor.js')).janitorCommand(args, book, store, terminal);
     }
   } catch (error) {
-    return reportError(error, terminal);
+    // Anything else is a bug in lab, and its stack trace is what a bug report needs.
+    if (!(error instanceof LabError)) throw error;
+    terminal.err.write(`${respellCommands(error.describe(), env)}\n`);
+    return error.exitCode;
   }
-}
-
-function reportError(error: unknown, terminal: Terminal): number {
-  if (error instanceof BookError) {
-    terminal.err.write(`${error.problems.map((problem) => formatProblem(problem)).join('\n')}\n`);
-    terminal.err.write(`lab: ${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the book; nothing was run.\n`);
-    return EXIT.badInput;
-  }
-  if (
-    error instanceof UsageError ||
-    error instanceof UnknownChapterError ||
-    error instanceof StateError ||
-    error instanceof ReportFileError
-  ) {
-    terminal.err.write(`lab: ${error.message}\n`);
-    return EXIT.badInput;
-  }
-  if (error instanceof PreflightError) {
-    terminal.err.write(`lab: preflight failed; nothing was run.\n${error.message}\n`);
-    return EXIT.preflight;
-  }
-  throw error;
 }

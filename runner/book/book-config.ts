@@ -2,10 +2,11 @@
  * book.yaml: the book's title, chapters in order, hosts and groups, variables (the version pins)
  * and the cleanup chapter. Validated with zod; every problem points at its line in book.yaml.
  */
-import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, type Document } from 'yaml';
 // zod/mini: the same checks as zod, in a fraction of the code `lab` loads at every start.
 import * as z from 'zod/mini';
 import { VARIABLE_NAME } from '../parse/block-grammar.js';
+import { parseYaml, type At } from './parse-yaml.js';
 import type { Problem } from './problems.js';
 
 const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
@@ -81,18 +82,18 @@ export type ReadConfigResult = { config: BookConfig; problems: [] } | { config?:
 
 /** Parses and validates book.yaml's text; `file` is used in problems only. */
 export function readBookConfig(text: string, file: string): ReadConfigResult {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number) => lineCounter.linePos(offset);
-  if (document.errors.length > 0) {
+  const yaml = parseYaml(text);
+  const { at } = yaml;
+  if ('errors' in yaml) {
     return {
-      problems: document.errors.map((error) => {
-        const { line, col } = at(error.pos[0]);
-        return { file, line, column: col, message: `book.yaml is not valid YAML: ${error.message.split('\n')[0]}`, rule: 'bad-yaml' };
+      problems: yaml.errors.map((error) => {
+        const { line, col } = at(error.offset);
+        return { file, line, column: col, message: `book.yaml ${error.message}`, rule: 'bad-yaml' };
       }),
     };
   }
-  const parsed = bookConfigSchema.safeParse(document.toJS() ?? {});
+  const { document } = yaml;
+  const parsed = bookConfigSchema.safeParse(yaml.value ?? {});
   if (parsed.success) {
     const problems = checkConfigConsistency(parsed.data, document, file, at);
     return problems.length > 0 ? { problems } : { config: parsed.data, problems: [] };
@@ -117,8 +118,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   return issue.message;
 }
-
-type At = (offset: number) => { line: number; col: number };
 
 /** The line of the deepest node that exists along `path` (of the key itself, with `atKey`). */
 function locate(document: Document, keyPath: readonly PropertyKey[], at: At, atKey = false): { line: number; col: number } {

@@ -1,9 +1,10 @@
 /** Reads a book folder (book.yaml and its chapters) into the book model, or every problem in it. */
-import { existsSync, readFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseChapter } from '../parse/parse-chapter.js';
 import { readBookConfig, type BookConfig } from './book-config.js';
 import { BookError, type Problem } from './problems.js';
+import { readSource } from './read-source.js';
 import { WORKSTATION, type Book, type Chapter, type Page } from './types.js';
 
 export const BOOK_FILE = 'book.yaml';
@@ -22,26 +23,22 @@ export function loadBook(dir: string): Book {
 export function readBook(dir: string): { book?: Book; problems: Problem[] } {
   const bookDir = path.resolve(dir);
   const configFile = path.join(bookDir, BOOK_FILE);
-  if (!existsSync(configFile)) {
-    return {
-      problems: [
-        {
-          file: configFile,
-          line: 1,
-          column: 1,
-          message: `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`,
-          rule: 'no-book',
-        },
-      ],
-    };
+  const source = readSource(configFile);
+  if ('missing' in source) {
+    const message =
+      source.code === 'ENOENT' || source.code === 'ENOTDIR'
+        ? `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`
+        : `${BOOK_FILE} cannot be read: ${source.missing}; point --book at the folder that holds the book's ${BOOK_FILE}`;
+    return { problems: [{ file: configFile, line: 1, column: 1, message, rule: 'no-book' }] };
   }
-  const { config, problems } = readBookConfig(readFileSync(configFile, 'utf8'), configFile);
+  if ('problem' in source) return { problems: [{ file: configFile, ...source.problem, rule: 'bad-encoding' }] };
+  const { config, problems } = readBookConfig(source.text, configFile);
   if (!config) return { problems };
-  const built = buildBook(bookDir, config);
+  const built = buildBook(bookDir, config, source.text);
   return { book: built.book, problems: [...built.problems, ...findDuplicateIds(built.book), ...findAmbiguousCaptures(built.book)] };
 }
 
-function buildBook(bookDir: string, config: BookConfig): { book: Book; problems: Problem[] } {
+function buildBook(bookDir: string, config: BookConfig, configText: string): { book: Book; problems: Problem[] } {
   const root = path.dirname(bookDir);
   const groups: Record<string, string[]> = { ...config.hosts };
   const hosts = [...new Set(Object.values(config.hosts).flat())];
@@ -52,22 +49,33 @@ function buildBook(bookDir: string, config: BookConfig): { book: Book; problems:
 
   const readPage = (relative: string, name: string, list: string) => {
     const file = path.join(bookDir, relative);
-    try {
-      const source = readFileSync(file, 'utf8');
-      const parsed = parseChapter(source, { file, name, slug: path.basename(relative, '.md'), root, targets });
-      problems.push(...parsed.problems);
-      return { file, parsed };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      problems.push({
-        file: configFile,
-        line: findLine(readFileSync(configFile, 'utf8'), relative),
-        column: 1,
-        message: `\`${relative}\`, listed in ${list}, does not exist (looked for ${path.relative(process.cwd(), file)}); create it or remove it from ${list}`,
-        rule: 'missing-chapter',
-      });
+    const listed = (message: string, rule: string) => {
+      problems.push({ file: configFile, line: findLine(configText, relative), column: 1, message, rule });
+      return undefined;
+    };
+    const outside = findOutside(bookDir, file);
+    if (outside) {
+      return listed(
+        `\`${relative}\`, listed in ${list}, ${outside}; a book runs only its own pages: move it into ${path.relative(process.cwd(), bookDir) || '.'}/`,
+        'page-outside-book',
+      );
+    }
+    const source = readSource(file);
+    if ('missing' in source) {
+      return source.code === 'ENOENT'
+        ? listed(
+            `\`${relative}\`, listed in ${list}, does not exist (looked for ${path.relative(process.cwd(), file)}); create it or remove it from ${list}`,
+            'missing-chapter',
+          )
+        : listed(`\`${relative}\`, listed in ${list}, cannot be read: ${source.missing}; list a Markdown file`, 'unreadable-chapter');
+    }
+    if ('problem' in source) {
+      problems.push({ file, ...source.problem, rule: 'bad-encoding' });
       return undefined;
     }
+    const parsed = parseChapter(source.text, { file, name, slug: path.basename(relative, '.md'), root, targets });
+    problems.push(...parsed.problems);
+    return { file, parsed };
   };
 
   const chapters: Chapter[] = [];
@@ -135,7 +143,7 @@ function buildBook(bookDir: string, config: BookConfig): { book: Book; problems:
     if (unknown.length > 0) {
       problems.push({
         file: configFile,
-        line: findLine(readFileSync(configFile, 'utf8'), diagnostic.title),
+        line: findLine(configText, diagnostic.title),
         column: 1,
         message: `diagnostics[${index}] runs on ${unknown.join(', ')}, which is no host or group of the book`,
         rule: 'unknown-host',
@@ -174,6 +182,24 @@ function findAmbiguousCaptures(book: Book): Problem[] {
       message: `\`capture=\` needs one host, but on=${step.target.join(',')} names several; capture on one of them (say on=${book.groups[step.target[0]!]?.[0] ?? step.target[0]})`,
       rule: 'capture-on-many-hosts',
     }));
+}
+
+/** Why `file` is not inside the book's folder, following links; undefined when it is. */
+function findOutside(bookDir: string, file: string): string | undefined {
+  if (!isInside(bookDir, file)) return "is outside the book's folder";
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    // Not there (or not readable): reading it says so.
+    return undefined;
+  }
+  return isInside(realpathSync(bookDir), real) ? undefined : `leads outside the book's folder through a link (to ${real})`;
+}
+
+function isInside(dir: string, file: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 function findLine(text: string, needle: string): number {

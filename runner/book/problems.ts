@@ -1,5 +1,6 @@
 /** Problems found in a book, reported vfile-style as `file:line:col: message`. */
 import path from 'node:path';
+import { LabError } from '../errors.js';
 
 export interface Problem {
   file: string;
@@ -20,17 +21,40 @@ export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
-/** Thrown when a book cannot be run as written; the CLI prints every problem and exits 2. */
-export class BookError extends Error {
+/**
+ * Problems in a file the reader wrote; the CLI prints every one and exits 2. `subject` says whose
+ * problems they are: `the book`, `the hosts file hosts.yaml`.
+ */
+export class ProblemsError extends LabError {
+  override name = 'ProblemsError';
   readonly problems: Problem[];
+  readonly subject: string;
 
-  constructor(problems: Problem[]) {
+  constructor(problems: Problem[], subject: string) {
     const sorted = sortProblems(problems);
     super(
-      `The book has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}:\n` +
+      `${capitalize(subject)} has ${sorted.length} problem${sorted.length === 1 ? '' : 's'}:\n` +
         sorted.map((problem) => formatProblem(problem)).join('\n'),
     );
-    this.name = 'BookError';
     this.problems = sorted;
+    this.subject = subject;
   }
+
+  override describe(): string {
+    const count = `${this.problems.length} problem${this.problems.length === 1 ? '' : 's'}`;
+    return `${this.problems.map((problem) => formatProblem(problem)).join('\n')}\nlab: ${count} in ${this.subject}; nothing was run.`;
+  }
+}
+
+/** Thrown when a book cannot be run as written. */
+export class BookError extends ProblemsError {
+  override name = 'BookError';
+
+  constructor(problems: Problem[]) {
+    super(problems, 'the book');
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

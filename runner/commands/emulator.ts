@@ -18,7 +18,7 @@ export async function emulatorCommand(args: Arguments, terminal: Terminal, stop:
   terminal.err.write(
     [
       `lab emulator: Compute Engine on ${running.emulator.url} (project ${project}, region ${region}, zone ${zone})${stateFile ? `, state in ${stateFile}` : ''}.`,
-      running.hosts ? 'Instances are Debian 13 hosts on 127.0.2.x, port 22.' : `Warning: ${running.whyNoHosts}.`,
+      running.hosts ? 'Instances are Debian 13 hosts on 127.2.X.N, port 22.' : `Warning: ${running.whyNoHosts}.`,
       'Point a shell at it with these lines; Ctrl-C stops it.',
       '',
     ].join('\n'),

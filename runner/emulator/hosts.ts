@@ -30,7 +30,7 @@ const GUEST_AGENT = `#!/bin/sh
 # The emulator's guest agent: an account in group google-sudoers (passwordless sudo) and its
 # authorized_keys for each user of the ssh-keys metadata, as GCE's guest agent makes them.
 keys=/run/google-metadata/ssh-keys
-last=
+last='(not applied yet)'
 while :; do
   now=$(cat "$keys" 2>/dev/null)
   if [ "$now" != "$last" ]; then
@@ -64,7 +64,7 @@ rm -f "$root"/etc/ssh/ssh_host_*
 export function rootfsDir(cacheDir = DEFAULT_CACHE_DIR): string {
   const hash = crypto
     .createHash('sha256')
-    .update([SUITE, MIRROR, ...PACKAGES, CUSTOMIZE, GUEST_AGENT].join('\n'))
+    .update([SUITE, MIRROR, ...PACKAGES, CUSTOMIZE].join('\n'))
     .digest('hex')
     .slice(0, 12);
   return path.join(cacheDir, `debian-13-${hash}`);
@@ -88,16 +88,7 @@ export function ensureRootfs(cacheDir = DEFAULT_CACHE_DIR, log: (line: string) =
   const started = Date.now();
   const result = spawnSync(
     'mmdebstrap',
-    [
-      '--variant=minbase',
-      '--mode=root',
-      `--include=${PACKAGES.join(',')}`,
-      `--customize-hook=${CUSTOMIZE}`,
-      `--customize-hook=cat > "$1/usr/local/sbin/emulator-guest-agent" <<'AGENT'\n${GUEST_AGENT}AGENT\nchmod 0755 "$1/usr/local/sbin/emulator-guest-agent"`,
-      SUITE,
-      building,
-      MIRROR,
-    ],
+    ['--variant=minbase', '--mode=root', `--include=${PACKAGES.join(',')}`, `--customize-hook=${CUSTOMIZE}`, SUITE, building, MIRROR],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   if (result.status !== 0) {
@@ -154,7 +145,7 @@ hostname "$name"
 printf '%s\\n' "$name" > "$merged/etc/hostname"
 printf '127.0.0.1 localhost\\n127.0.1.1 %s\\n' "$name" > "$merged/etc/hosts"
 [ -e "$merged/etc/ssh/ssh_host_ed25519_key" ] || chroot "$merged" ssh-keygen -A > /dev/null
-chroot "$merged" /usr/local/sbin/emulator-guest-agent &
+chroot "$merged" sh /run/google-metadata/guest-agent &
 chroot "$merged" /usr/sbin/sshd -D -e -o "ListenAddress=$address:22" &
 # The emulator holds this shell's stdin: when it goes (closed, killed), the instance goes too.
 cat > /dev/null
@@ -168,6 +159,8 @@ export function createInstanceHosts(options: InstanceHostsOptions): InstanceHost
   const writeKeys = (instance: Resource, sshKeys: string) => {
     const meta = path.join(dirOf(instance), 'metadata');
     fs.mkdirSync(meta, { recursive: true });
+    // Brought in at start rather than baked into the image: a change here needs no new image.
+    fs.writeFileSync(path.join(meta, 'guest-agent'), GUEST_AGENT);
     fs.writeFileSync(path.join(meta, 'ssh-keys.tmp'), `${sshKeys}\n`);
     fs.renameSync(path.join(meta, 'ssh-keys.tmp'), path.join(meta, 'ssh-keys'));
   };

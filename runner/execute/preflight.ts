@@ -1,11 +1,20 @@
 /** Checks the workstation before anything runs: the tools the planned steps need are installed. */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import { EXIT, LabError } from '../errors.js';
 import { WORKSTATION, type Step, type StepKind } from '../book/types.js';
 
 /** Exit status 3: the run cannot start on this machine as it is. */
-export class PreflightError extends Error {
+export class PreflightError extends LabError {
   override name = 'PreflightError';
+
+  constructor(message: string) {
+    super(message, EXIT.preflight);
+  }
+
+  override describe(): string {
+    return `lab: preflight failed; nothing was run.\n${this.message}`;
+  }
 }
 
 const TOOLS: Partial<Record<StepKind, { tool: string; install: string }>> = {

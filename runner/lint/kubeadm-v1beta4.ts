@@ -66,5 +66,13 @@ export const ARGUMENT_LISTS: Record<string, readonly (readonly string[])[]> = {
   ],
 };
 
-/** Config kinds kubeadm reads from the same file; they are no Kubernetes objects and have no metadata. */
-export const COMPONENT_CONFIG_API_GROUPS = ['kubeadm.k8s.io/', 'kubelet.config.k8s.io/', 'kubeproxy.config.k8s.io/'];
+/**
+ * Config kinds kubeadm reads from the same file, and the API server's own configuration files
+ * (EncryptionConfiguration); they are no Kubernetes objects and have no metadata.
+ */
+export const COMPONENT_CONFIG_API_GROUPS = [
+  'kubeadm.k8s.io/',
+  'kubelet.config.k8s.io/',
+  'kubeproxy.config.k8s.io/',
+  'apiserver.config.k8s.io/',
+];

@@ -55,6 +55,57 @@ export const DEFAULTS = {
 
 /** A shell variable name, as `capture=` takes it and `${NAME}` uses it. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Names bash keeps for itself: a value assigned to one is refused (readonly) or not kept, so a
+ * step could never pass it on (checked against bash 5.2 by test/parse/block-grammar.test.ts).
+ */
+export const BASH_VARIABLES = [
+  'BASHOPTS',
+  'BASH_VERSINFO',
+  'EUID',
+  'PPID',
+  'SHELLOPTS',
+  'UID',
+  'BASHPID',
+  'RANDOM',
+  'SRANDOM',
+  'SECONDS',
+  'LINENO',
+  'EPOCHSECONDS',
+  'EPOCHREALTIME',
+  'GROUPS',
+  'FUNCNAME',
+  'BASH_COMMAND',
+  'BASH_SUBSHELL',
+  'HISTCMD',
+  'DIRSTACK',
+  'BASH_LINENO',
+  'BASH_SOURCE',
+  'BASH_ARGC',
+  'BASH_ARGV',
+  'BASH_ALIASES',
+  'BASH_CMDS',
+  'OPTIND',
+] as const;
+
+/** The runner's own shell variables are named `__lab_...`. */
+export const RUNNER_VARIABLE_PREFIX = '__lab';
+
+/** Why `name` cannot hold a captured value, or undefined when it can. */
+export function findCaptureNameProblem(name: string): string | undefined {
+  if (!VARIABLE_NAME.test(name)) return 'is not a shell variable name; use letters, digits and _, not starting with a digit';
+  if ((BASH_VARIABLES as readonly string[]).includes(name))
+    return 'is a variable bash sets itself, so the value would not be kept; choose another name';
+  if (name.toLowerCase().startsWith(RUNNER_VARIABLE_PREFIX))
+    return `is the runner's (names starting with ${RUNNER_VARIABLE_PREFIX} are reserved); choose another name`;
+  // The state is JSON read into JavaScript objects, where these names are special.
+  if (name in Object.prototype) return 'is a name the runner cannot store (it is special in JavaScript); choose another name';
+  return undefined;
+}
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay fires at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 export const MODE_PATTERN = /^0?[0-7]{3}$/;
 

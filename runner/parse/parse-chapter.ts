@@ -4,7 +4,7 @@
  * is an illustration and never runs.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Code, Heading as MdHeading, Root } from 'mdast';
 import { toString } from 'mdast-util-to-string';
@@ -14,6 +14,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
+import { readSource } from '../book/read-source.js';
 import {
   DEFAULTS,
   ID_PATTERN,
@@ -22,7 +23,9 @@ import {
   ROOT_KINDS,
   BLOCK_KINDS,
   VALUE_ATTRIBUTES,
-  VARIABLE_NAME,
+  MAX_DURATION_MS,
+  findCaptureNameProblem,
+  formatDuration,
   type BlockKind,
   isBlockKind,
   isFlag,
@@ -91,6 +94,19 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
     // Code blocks live in the document, lists and quotes; nothing inside a paragraph or table is one.
     if (node.type === 'paragraph' || node.type === 'table' || node.type === 'html') return SKIP;
     if (node.type !== 'code') return undefined;
+    const unclosed = findUnclosedFence(node as Code, lines);
+    if (unclosed) {
+      // CommonMark runs an unclosed fence to the end of its container: the rest of the chapter
+      // would become one block, and its prose shell commands.
+      report(
+        unclosed.line,
+        unclosed.column,
+        `This ${unclosed.fence} fence is never closed, so everything after it would be part of the block; close it with a line of ${unclosed.fence}`,
+        'unclosed-fence',
+      );
+      previous = 'rejected';
+      return SKIP;
+    }
     const block = readBlock(node as Code, lines, report);
     if (!block) {
       previous = 'illustration';
@@ -113,6 +129,19 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
 
   const title = headings.find((heading) => heading.depth === 1)?.text ?? context.slug;
   return { title, steps, headings, problems };
+}
+
+/** The opening fence of a fenced block that has no closing fence; undefined for closed or indented blocks. */
+function findUnclosedFence(node: Code, lines: string[]): { line: number; column: number; fence: string } | undefined {
+  const { start, end } = node.position!;
+  const opening = /^(`{3,}|~{3,})/.exec((lines[start.line - 1] ?? '').slice(start.column - 1));
+  if (!opening) return undefined;
+  const fence = opening[1]!;
+  // A closed fence ends with its closing line: the same character, at least as many, nothing after.
+  const last = (lines[end.line - 1] ?? '').slice(0, end.column - 1);
+  const closing = new RegExp(`(^|[\\s>])${fence[0] === '`' ? '`' : '~'}{${fence.length},}[ \\t]*$`);
+  if (end.line > start.line && closing.test(last)) return undefined;
+  return { line: start.line, column: start.column, fence };
 }
 
 type Report = (line: number, column: number, message: string, rule: string) => void;
@@ -289,9 +318,8 @@ function buildStep(block: Block, kind: StepKind, index: number, context: Chapter
   const retries = readInteger(attributes.get('retries'), 0, 100, fail);
   const exit = readInteger(attributes.get('exit'), 0, 255, fail);
   const capture = value('capture');
-  if (capture !== undefined && !VARIABLE_NAME.test(capture)) {
-    fail(attributes.get('capture'), `\`capture=${capture}\` is not a shell variable name; use letters, digits and _`, 'bad-capture');
-  }
+  const captureProblem = capture === undefined ? undefined : findCaptureNameProblem(capture);
+  if (captureProblem) fail(attributes.get('capture'), `\`capture=${capture}\` ${captureProblem}`, 'bad-capture');
   if (flags.has('root') && target?.every((name) => name === WORKSTATION)) {
     fail(
       block.tokens.find((token) => token.key === 'root' && token.value === undefined),
@@ -379,6 +407,14 @@ function readDuration(token: AttributeToken | undefined, fallback: number, fail:
     fail(token, `\`${token.key}=${token.value}\` is not a duration; write it like 30s, 10m, 1h30m or 500ms`, 'bad-duration');
     return fallback;
   }
+  if (ms > MAX_DURATION_MS) {
+    fail(
+      token,
+      `\`${token.key}=${token.value}\` is longer than the runner can time (at most ${formatDuration(Math.floor(MAX_DURATION_MS / 1000) * 1000)}); shorten it`,
+      'bad-duration',
+    );
+    return fallback;
+  }
   return ms;
 }
 
@@ -454,7 +490,13 @@ function readInclude(include: string, context: ChapterContext): { content: strin
     if (!real.startsWith(realpathSync(snippets) + path.sep)) {
       return { error: `\`include=${include}\` leads outside snippets/ through a link; include the file itself` };
     }
-    return { content: readFileSync(real, 'utf8') };
+    const source = readSource(real);
+    if ('missing' in source) return { error: `\`include=${include}\` cannot be read: ${source.missing}; include a file` };
+    if ('problem' in source) {
+      const { line, column, message } = source.problem;
+      return { error: `\`include=${include}\`, line ${line}, column ${column}: ${message}` };
+    }
+    return { content: source.text };
   } catch {
     return {
       error: `\`include=${include}\` names a file that does not exist (looked for ${path.relative(process.cwd(), resolved)}); create it or fix the path`,

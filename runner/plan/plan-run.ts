@@ -5,6 +5,7 @@
 import type { Book, Chapter, Step } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { LabState } from '../state/state-store.js';
+import { LabError } from '../errors.js';
 
 export interface PlannedStep {
   step: Step;
@@ -28,7 +29,7 @@ export interface PlanOptions {
   restart: boolean;
 }
 
-export class UnknownChapterError extends Error {
+export class UnknownChapterError extends LabError {
   override name = 'UnknownChapterError';
 }
 

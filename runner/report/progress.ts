@@ -166,7 +166,7 @@ export function describeStep(step: Step, hosts: readonly string[]): string {
 
 type Paint = (format: Parameters<typeof styleText>[0], text: string) => string;
 
-/** Which step, where in the book, the command, what happened on each host, and what to do next. */
+/** Which step, where in the book, the command and what happened on each host; the run's last line says what to run next. */
 export function explainFailure(result: StepResult, logsDir: string, paint: Paint = (_, text) => text): string {
   const { step } = result;
   const failed = result.hosts.filter((host) => host.status === 'failed' && host.failure);
@@ -177,7 +177,6 @@ export function explainFailure(result: StepResult, logsDir: string, paint: Paint
   lines.push(...commandLines.slice(0, 8).map((line, index) => `    ${paint('dim', index === 0 ? '$' : '>')} ${line}`));
   if (commandLines.length > 8) lines.push(`    ${paint('dim', `  (${commandLines.length - 8} more lines)`)}`);
   for (const host of failed) lines.push(...describeHostFailure(host.host, host.failure!, step, logsDir, paint));
-  if (!step.optional) lines.push(`    Fix it, then run \`lab run ${step.chapter}\` again: it resumes at this step.`);
   return lines.join('\n');
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { StepStatus } from '../execute/results.js';
 import { REPORT_FORMAT, type RunReport } from '../report/build-report.js';
+import { LabError } from '../errors.js';
 
 export interface StepRunInfo {
   host: string;
@@ -27,7 +28,7 @@ export interface SiteRunInfo {
 }
 
 /** A report that cannot be read; the CLI says so and exits 2. */
-export class ReportFileError extends Error {
+export class ReportFileError extends LabError {
   override name = 'ReportFileError';
 }
 

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { SavedVariables } from '../execute/variables.js';
+import { LabError } from '../errors.js';
 
 export const STATE_VERSION = 1;
 
@@ -32,7 +33,7 @@ export interface LabState extends SavedVariables {
   steps: Record<string, StepRecord>;
 }
 
-export class StateError extends Error {
+export class StateError extends LabError {
   override name = 'StateError';
 }
 

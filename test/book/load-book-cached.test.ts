@@ -1,16 +1,23 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadBook } from '../../runner/book/load-book.js';
 import { loadBookCached } from '../../runner/book/load-book-cached.js';
 import { BookError } from '../../runner/book/problems.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
 
+const made: string[] = [];
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function copyBook() {
   const dir = mkdtempSync(path.join(tmpdir(), 'lab-cached-'));
   cpSync(path.join(PROJECT_ROOT, 'test/fixtures/fleet'), dir, { recursive: true });
-  return { docs: path.join(dir, 'docs'), root: dir, cache: mkdtempSync(path.join(tmpdir(), 'lab-cache-')) };
+  const cache = mkdtempSync(path.join(tmpdir(), 'lab-cache-'));
+  made.push(dir, cache);
+  return { docs: path.join(dir, 'docs'), root: dir, cache };
 }
 
 describe('loadBookCached', () => {

@@ -72,4 +72,8 @@ describe('checkYaml', () => {
   it('leaves kubelet and kube-proxy configuration without metadata alone', () => {
     expect(check('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n')).toEqual([]);
   });
+
+  it("leaves the API server's encryption configuration, which has no metadata, alone", () => {
+    expect(check('apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')).toEqual([]);
+  });
 });

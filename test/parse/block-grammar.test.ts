@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../runner/parse/block-grammar.js';
+import { execFileSync } from 'node:child_process';
+import { BASH_VARIABLES, findCaptureNameProblem, formatDuration, parseDuration } from '../../runner/parse/block-grammar.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -23,5 +24,24 @@ describe('formatDuration', () => {
     expect(formatDuration(3_600_000)).toBe('1h');
     expect(formatDuration(250)).toBe('250ms');
     expect(formatDuration(5_000)).toBe('5s');
+  });
+});
+
+describe('findCaptureNameProblem', () => {
+  it('accepts ordinary shell variable names', () => {
+    expect(findCaptureNameProblem('JOIN_TOKEN')).toBeUndefined();
+    expect(findCaptureNameProblem('_x1')).toBeUndefined();
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty', '__lab_rc', 'RANDOM', '1X', 'my-var'])('refuses %s', (name) => {
+    expect(findCaptureNameProblem(name)).toBeDefined();
+  });
+
+  it('refuses exactly the names real bash does not keep when a step assigns and exports them', () => {
+    const script = [...BASH_VARIABLES, 'ORDINARY']
+      .map((name) => `( ${name}=lab-value; export ${name}; [ "$(printenv ${name})" = lab-value ] ) 2>/dev/null && echo ${name}`)
+      .join('\n');
+    const kept = execFileSync('bash', ['-c', script], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(kept).toEqual(['ORDINARY']);
   });
 });

@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandStep, FileStep } from '../../runner/book/types.js';
 import { parseChapter } from '../../runner/parse/parse-chapter.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'lab-parse-'));
 mkdirSync(path.join(root, 'snippets/kubeadm'), { recursive: true });
 writeFileSync(path.join(root, 'snippets/kubeadm/init.yaml'), 'kind: InitConfiguration\n');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const context = {
   file: path.join(root, 'docs/06-init.md'),
@@ -201,7 +202,7 @@ describe('parseChapter: problems, each at its line and column', () => {
     [
       'a bad capture name',
       `${fence}sh {sh capture=my-var}\n${fence}`,
-      '1:11: `capture=my-var` is not a shell variable name; use letters, digits and _',
+      '1:11: `capture=my-var` is not a shell variable name; use letters, digits and _, not starting with a digit',
     ],
     [
       'a missing include',
@@ -221,9 +222,75 @@ describe('parseChapter: problems, each at its line and column', () => {
     ['an unclosed brace', `${fence}sh {sh on=all\n${fence}`, '1:7: The attribute list opens with `{` but never closes; end it with `}`'],
     ['a repeated attribute', `${fence}sh {sh id=a id=b}\n${fence}`, '1:16: `id=` is given twice; keep one'],
     ['a bad exit status', `${fence}sh {sh exit=300}\n${fence}`, '1:11: `exit=300` must be a whole number from 0 to 255'],
+    [
+      'a timeout longer than a timer holds (597h would fire at once)',
+      `${fence}sh {sh timeout=597h}\n${fence}`,
+      '1:11: `timeout=597h` is longer than the runner can time (at most 596h31m23s); shorten it',
+    ],
+    [
+      'an every= longer than a timer holds',
+      `${fence}sh {check every=999999h}\n${fence}`,
+      '1:14: `every=999999h` is longer than the runner can time (at most 596h31m23s); shorten it',
+    ],
+    [
+      'capture=__proto__, a name the state cannot store',
+      `${fence}sh {sh capture=__proto__}\n${fence}`,
+      '1:11: `capture=__proto__` is a name the runner cannot store (it is special in JavaScript); choose another name',
+    ],
+    [
+      'capture=constructor',
+      `${fence}sh {sh capture=constructor}\n${fence}`,
+      '1:11: `capture=constructor` is a name the runner cannot store (it is special in JavaScript); choose another name',
+    ],
+    [
+      'capture= of a variable bash sets itself',
+      `${fence}sh {sh capture=RANDOM}\n${fence}`,
+      '1:11: `capture=RANDOM` is a variable bash sets itself, so the value would not be kept; choose another name',
+    ],
+    [
+      "capture= of the runner's own names",
+      `${fence}sh {sh capture=__lab_rc}\n${fence}`,
+      "1:11: `capture=__lab_rc` is the runner's (names starting with __lab are reserved); choose another name",
+    ],
   ];
   it.each(cases)('reports %s', (_, markdown, expected) => {
     expect(messages(markdown)).toEqual([expected]);
+  });
+
+  it('refuses an include that is not UTF-8, at the include, with the line in the snippet', () => {
+    writeFileSync(path.join(root, 'snippets/kubeadm/latin1.yaml'), Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a]));
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/kubeadm/latin1.yaml}\n${fence}`)).toEqual([
+      '1:29: `include=snippets/kubeadm/latin1.yaml`, line 1, column 4: This line has bytes that are not UTF-8; save the file as UTF-8 (the runner does not guess an encoding)',
+    ]);
+  });
+
+  it('accepts the longest timeout a timer holds', () => {
+    expect(messages(`${fence}sh {sh timeout=596h31m23s}\n${fence}`)).toEqual([]);
+  });
+
+  it('refuses an unclosed fence at its line instead of running the rest of the chapter as its script', () => {
+    const { steps, problems } = parse(
+      `# T\n\n${fence}sh {sh}\necho one\n\nSome prose; rm -rf is not a command here.\n\n${fence}sh {sh}\necho two\n`,
+    );
+    expect(steps).toEqual([]);
+    expect(problems.map((p) => `${p.line}:${p.column}: ${p.message}`)).toEqual([
+      '3:1: This ``` fence is never closed, so everything after it would be part of the block; close it with a line of ```',
+    ]);
+  });
+
+  it('refuses an unclosed fence in a list item, and an unclosed illustration, which would swallow the steps after it', () => {
+    expect(messages(`1. Do:\n\n   ${fence}sh {sh}\n   true\n\n2. Then\n`)).toEqual([
+      '3:4: This ``` fence is never closed, so everything after it would be part of the block; close it with a line of ```',
+    ]);
+    expect(messages(`~~~~sh\necho illustration\n~~~\n${fence}sh {sh}\ntrue\n${fence}\n`)).toEqual([
+      '1:1: This ~~~~ fence is never closed, so everything after it would be part of the block; close it with a line of ~~~~',
+    ]);
+  });
+
+  it('takes a closing fence that is longer than the opening one, or indented in a list', () => {
+    expect(parse(`${fence}sh {sh}\ntrue\n${fence}\`\n`).steps).toHaveLength(1);
+    expect(parse(`- Do:\n\n  ${fence}sh {sh}\n  true\n  ${fence}\n`).steps).toHaveLength(1);
+    expect(parse(`> ${fence}sh {sh}\n> true\n> ${fence}\n`).steps).toHaveLength(1);
   });
 
   it('reports every problem in a chapter, not just the first', () => {

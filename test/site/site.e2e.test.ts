@@ -75,7 +75,7 @@ describe.runIf(hasChromium())('the book site', () => {
     await page.locator('figure.step button.copy').first().click();
     // The first step of the chapter: several lines, quotes and ${...} come out as written.
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
-      'for tool in gcloud kubectl openssl curl git; do\n  command -v "${tool}" > /dev/null && echo "${tool}"\ndone',
+      'for tool in gcloud kubectl openssl curl git; do\n  if command -v "${tool}" > /dev/null; then echo "${tool}"; fi\ndone',
     );
     expect(await page.locator('figure.step button.copy').first().textContent()).toBe('Copied');
     await context.close();

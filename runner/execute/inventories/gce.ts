@@ -30,7 +30,10 @@ interface Instance {
   networkInterfaces?: { networkIP?: string; accessConfigs?: { natIP?: string }[] }[];
 }
 
-/** The bound on the preflight: gcloud alone takes 1-3 s to start, and 10 s or more on a busy CI machine. */
+/**
+ * gcloud is a Python program: `config list` takes 0.8-3 s on a busy machine. The bound only
+ * catches a gcloud that hangs; a slow one must never fail a run.
+ */
 const GCLOUD_CONFIG_TIMEOUT_MS = 30_000;
 
 /**
@@ -59,7 +62,7 @@ export async function preflightGce(book: Book, variables: Variables): Promise<Gc
   }
   if (result.timedOut) {
     throw new PreflightError(
-      `\`gcloud config list\` did not answer within ${GCLOUD_CONFIG_TIMEOUT_MS / 1000}s; check that gcloud works: gcloud info`,
+      `\`gcloud config list\` did not answer within ${GCLOUD_CONFIG_TIMEOUT_MS / 1000}s (it hung; this says nothing about your login); check that gcloud works: gcloud info`,
     );
   }
   const fromVariable = (name: string) => variables.values.get(name) || undefined;

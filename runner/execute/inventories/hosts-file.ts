@@ -7,13 +7,13 @@
  *
  * Groups come from book.yaml; this file only says where each host is.
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import * as z from 'zod/mini';
 import type { Problem } from '../../book/problems.js';
-import { BookError } from '../../book/problems.js';
+import { ProblemsError } from '../../book/problems.js';
+import { parseYaml } from '../../book/parse-yaml.js';
+import { readSource } from '../../book/read-source.js';
 import { InventoryError, type HostAddress, type Inventory } from './inventory.js';
 
 const hostSchema = z.strictObject({
@@ -26,32 +26,30 @@ const hostSchema = z.strictObject({
 const fileSchema = z.strictObject({ hosts: z.record(z.string(), hostSchema) });
 
 export function readHostsFile(file: string, bookHosts: readonly string[]): Inventory {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new BookError([
+  const fail = (problems: Problem[]) => new ProblemsError(problems, `the hosts file ${file}`);
+  const source = readSource(file);
+  if ('missing' in source) {
+    throw fail([
       {
         file: path.resolve(file),
         line: 1,
         column: 1,
-        message: `The inventory ${file} does not exist; pass --inventory FILE.yaml with a hosts: map`,
+        message: `${source.missing}; pass --inventory FILE.yaml, a file with a hosts: map`,
         rule: 'no-inventory',
       },
     ]);
   }
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (offset: number) => lineCounter.linePos(offset);
+  if ('problem' in source) throw fail([{ file: path.resolve(file), ...source.problem, rule: 'bad-inventory' }]);
+  const yaml = parseYaml(source.text);
   const problem = (offset: number, message: string): Problem => {
-    const { line, col } = at(offset);
+    const { line, col } = yaml.at(offset);
     return { file: path.resolve(file), line, column: col, message, rule: 'bad-inventory' };
   };
-  if (document.errors.length > 0)
-    throw new BookError(document.errors.map((error) => problem(error.pos[0], `not valid YAML: ${error.message.split('\n')[0]}`)));
-  const parsed = fileSchema.safeParse(document.toJS());
+  if ('errors' in yaml) throw fail(yaml.errors.map((error) => problem(error.offset, `The hosts file ${error.message}`)));
+  const { document } = yaml;
+  const parsed = fileSchema.safeParse(yaml.value);
   if (!parsed.success) {
-    throw new BookError(
+    throw fail(
       parsed.error.issues.map((issue) => {
         const node = document.getIn(issue.path, true) as { range?: [number, number] } | undefined;
         return problem(node?.range?.[0] ?? 0, `\`${issue.path.join('.') || 'hosts'}\`: ${issue.message}`);
@@ -60,7 +58,7 @@ export function readHostsFile(file: string, bookHosts: readonly string[]): Inven
   }
   const unknown = Object.keys(parsed.data.hosts).filter((host) => !bookHosts.includes(host));
   if (unknown.length > 0) {
-    throw new BookError(
+    throw fail(
       unknown.map((host) => {
         const pair = document.getIn(['hosts', host], true) as { range?: [number, number] } | undefined;
         return problem(pair?.range?.[0] ?? 0, `\`${host}\` is no host of the book; its hosts are ${bookHosts.join(', ')}`);

@@ -1,0 +1,103 @@
+/**
+ * Reads a file the reader wrote (book.yaml, a chapter, a hosts file) as text, or says exactly
+ * why it cannot be: missing, a folder, a name too long, bytes that are not UTF-8 or a NUL, at
+ * their line and column. Nothing is replaced silently: a chapter's bytes become commands.
+ * Windows line endings are read as the line breaks they mean; a lone carriage return is refused.
+ */
+import { readFileSync } from 'node:fs';
+
+export type SourceResult =
+  | { text: string }
+  /** The file cannot be read at all; `missing` says why, in words. */
+  | { missing: string; code: string }
+  /** The file is read but its text is unusable at this position. */
+  | { problem: { line: number; column: number; message: string } };
+
+export function readSource(file: string): SourceResult {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    return { missing: describeReadError(file, code, error as Error), code };
+  }
+  return decodeSource(bytes);
+}
+
+export function decodeSource(bytes: Uint8Array): SourceResult {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    const { line, column } = findInvalidUtf8(bytes);
+    return {
+      problem: {
+        line,
+        column,
+        message: 'This line has bytes that are not UTF-8; save the file as UTF-8 (the runner does not guess an encoding)',
+      },
+    };
+  }
+  const nul = text.indexOf('\0');
+  if (nul !== -1) return { problem: { ...position(text, nul), message: 'This line has a NUL byte; a text file has none: remove it' } };
+  text = text.replace(/\r\n/g, '\n');
+  const cr = text.indexOf('\r');
+  if (cr !== -1) {
+    return {
+      problem: {
+        ...position(text, cr),
+        message: 'This line has a carriage return (\\r) that ends no line; remove it, or save the file with LF line endings',
+      },
+    };
+  }
+  return { text };
+}
+
+function describeReadError(file: string, code: string, error: Error): string {
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return `${file} does not exist`;
+    case 'EISDIR':
+      return `${file} is a folder, not a file`;
+    case 'ENAMETOOLONG':
+      return `the name ${file.length > 80 ? `${file.slice(0, 77)}...` : file} is too long for the file system`;
+    case 'EACCES':
+    case 'EPERM':
+      return `${file} cannot be read (permission denied)`;
+    default:
+      return `${file} cannot be read (${error.message})`;
+  }
+}
+
+/** The line and column (in characters) of the first byte that is not UTF-8. */
+function findInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let column = 1;
+  for (let index = 0; index < bytes.length; index++) {
+    let chunk: string;
+    try {
+      chunk = decoder.decode(bytes.subarray(index, index + 1), { stream: true });
+    } catch {
+      return { line, column };
+    }
+    for (const char of chunk) {
+      if (char === '\n') {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+    }
+  }
+  // Only an incomplete sequence at the very end is left.
+  return { line, column };
+}
+
+function position(text: string, index: number): { line: number; column: number } {
+  const before = text.slice(0, index);
+  const line = before.split('\n').length;
+  return { line, column: index - before.lastIndexOf('\n') };
+}
