@@ -20,6 +20,14 @@ export function findOfflineLimit(step: Pick<Step, 'kind'> & { script?: string })
     const host = match[1]!;
     if (!REACHABLE_HOSTS.has(host)) return `it downloads from ${host}, outside Debian's archive`;
   }
-  if (commandAt('kubectl').test(script)) return 'it runs kubectl, which needs the Kubernetes API, and no cluster can exist offline';
+  if (needsCluster(script)) return 'it runs kubectl against a cluster, and no Kubernetes API can exist offline';
   return undefined;
+}
+
+/** kubectl subcommands that never reach a cluster (`version` only with `--client`). */
+const LOCAL_KUBECTL = /^(?:kustomize|config|completion|plugin|version\b.*--client)\b/;
+
+function needsCluster(script: string): boolean {
+  const calls = script.matchAll(/(?:^|[;&|(]|\$\(|\bthen|\bdo)\s*(?:sudo\s+)?kubectl\s+([^\n;|&)]*)/gm);
+  return [...calls].some((call) => !LOCAL_KUBECTL.test(call[1]!.trim()));
 }

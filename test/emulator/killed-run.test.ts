@@ -5,14 +5,14 @@
  * the rest of the instances after the janitor has listed them: killTree kills the whole run.)
  */
 import { execa } from 'execa';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyBook } from '../helpers/book-copy.js';
 import { listResources } from '../helpers/emulator-api.js';
-import { createWorkspace, LAB_BIN } from '../helpers/lab.js';
+import { createWorkspace, LAB_BIN, PROJECT_ROOT } from '../helpers/lab.js';
 import { killTree } from '../helpers/process-tree.js';
 import { privateHome, startLabEmulator, type LabEmulator } from '../helpers/lab-emulator.js';
 
-const book = copyBook();
+const book = path.join(PROJECT_ROOT, 'docs');
 const home = privateHome();
 let emulator: LabEmulator;
 
@@ -21,7 +21,6 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await emulator?.stop();
-  book.remove();
   home.remove();
 });
 
@@ -29,16 +28,12 @@ describe('a killed run', () => {
   it('leaves nothing once lab janitor --yes has run', async () => {
     const workspace = createWorkspace('fleet');
     const env = { ...process.env, ...home.env, ...emulator.env, PREFIX: 'kr', NO_COLOR: '1' };
-    const run = execa(
-      process.execPath,
-      [LAB_BIN, 'rehearse', '2', '3', '--keep', '--book', book.book, '--state', `${workspace.dir}/state`],
-      {
-        cwd: workspace.dir,
-        env,
-        reject: false,
-        stdin: 'ignore',
-      },
-    );
+    const run = execa(process.execPath, [LAB_BIN, 'rehearse', '2', '3', '--keep', '--book', book, '--state', `${workspace.dir}/state`], {
+      cwd: workspace.dir,
+      env,
+      reject: false,
+      stdin: 'ignore',
+    });
     const deadline = Date.now() + 600_000;
     while ((await listResources(emulator.url)).filter((line) => line.startsWith('instances kr-')).length < 2) {
       if (Date.now() > deadline || run.exitCode !== null) throw new Error(`the run never made two instances: ${String(run.stdout ?? '')}`);
@@ -53,7 +48,7 @@ describe('a killed run', () => {
 
     const janitor = await execa(
       process.execPath,
-      [LAB_BIN, 'janitor', '--yes', '--older-than', '1s', '--prefix', 'kr', '--book', book.book, '--state', `${workspace.dir}/state`],
+      [LAB_BIN, 'janitor', '--yes', '--older-than', '1s', '--prefix', 'kr', '--book', book, '--state', `${workspace.dir}/state`],
       {
         cwd: workspace.dir,
         env,

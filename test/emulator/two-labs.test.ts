@@ -2,13 +2,13 @@
  * Two labs in one project, as chapter 2 promises: `tl` and `tl-2` run interleaved against one
  * emulator; each sees only its own resources, and one lab's cleanup leaves the other intact.
  */
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyBook } from '../helpers/book-copy.js';
 import { listResources } from '../helpers/emulator-api.js';
-import { createWorkspace } from '../helpers/lab.js';
+import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
 import { privateHome, startLabEmulator, type LabEmulator } from '../helpers/lab-emulator.js';
 
-const book = copyBook();
+const book = path.join(PROJECT_ROOT, 'docs');
 const home = privateHome();
 let emulator: LabEmulator;
 
@@ -17,7 +17,6 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await emulator?.stop();
-  book.remove();
   home.remove();
 });
 
@@ -27,7 +26,7 @@ describe('two labs in one project', () => {
   it('keeps the labs apart: each builds its own, and one cleanup leaves the other intact', async () => {
     const workspace = createWorkspace('fleet');
     const lab = (prefix: string, args: string[]) =>
-      workspace.lab([...args, '--book', book.book, '--state', `${workspace.dir}/state-${prefix}`], {
+      workspace.lab([...args, '--book', book, '--state', `${workspace.dir}/state-${prefix}`], {
         ...home.env,
         ...emulator.env,
         PREFIX: prefix,
