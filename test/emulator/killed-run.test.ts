@@ -36,7 +36,8 @@ describe('a killed run', () => {
     });
     const deadline = Date.now() + 600_000;
     while ((await listResources(emulator.url)).filter((line) => line.startsWith('instances kr-')).length < 2) {
-      if (Date.now() > deadline || run.exitCode !== null) throw new Error(`the run never made two instances: ${String(run.stdout ?? '')}`);
+      if (Date.now() > deadline || run.exitCode !== null)
+        throw new Error(`the run never made two instances (its exit status: ${run.exitCode})`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     killTree(run.pid!);

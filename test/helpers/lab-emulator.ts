@@ -2,12 +2,13 @@
  * `lab emulator` as a child process, as a reader runs it: the export lines it prints, the
  * environment that points gcloud and `lab` at it, and a clean stop. Needs gcloud (else throws).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { requireGcloud } from './emulator.js';
-import { LAB_BIN } from './lab.js';
+import { LAB_BIN, PROJECT_ROOT } from './lab.js';
 
 export interface LabEmulator {
   process: ResultPromise;
@@ -50,8 +51,26 @@ export async function startLabEmulator(args: string[] = []): Promise<LabEmulator
   };
 }
 
-/** A HOME of its own (gcloud writes ~/.ssh/google_compute_engine there) and a non-root login name. */
+/**
+ * A HOME of its own (gcloud writes ~/.ssh/google_compute_engine there), a non-root login name,
+ * and a kubectl of the book's minor version: this machine's is gcloud's 1.32 dispatcher, which
+ * chapter 2 rightly refuses, and kubectl 1.36 comes from dl.k8s.io, which cannot be reached here.
+ * The stand-in answers `version --client` only (as the book's pinned minor); everything else goes
+ * to the real kubectl.
+ */
 export function privateHome(): { env: Record<string, string>; remove(): void } {
   const home = mkdtempSync(path.join(tmpdir(), 'lab-emulator-home-'));
-  return { env: { HOME: home, USER: 'labtester', LOGNAME: 'labtester' }, remove: () => rmSync(home, { recursive: true, force: true }) };
+  const minor = /^\s*K8S_MINOR:\s*"?1\.(\d+)"?/m.exec(readFileSync(path.join(PROJECT_ROOT, 'docs/book.yaml'), 'utf8'))?.[1];
+  if (!minor) throw new Error('docs/book.yaml has no K8S_MINOR: "1.N"');
+  mkdirSync(path.join(home, 'bin'));
+  const real = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    path.join(home, 'bin', 'kubectl'),
+    `#!/bin/sh\nif [ "$1" = version ] && [ "$2" = --client ]; then\n  printf '{"clientVersion": {"major": "1", "minor": "${minor}", "gitVersion": "v1.${minor}.0"}}\\n'\n  exit 0\nfi\nexec ${real} "$@"\n`,
+    { mode: 0o755 },
+  );
+  return {
+    env: { HOME: home, USER: 'labtester', LOGNAME: 'labtester', PATH: `${path.join(home, 'bin')}:${process.env.PATH}` },
+    remove: () => rmSync(home, { recursive: true, force: true }),
+  };
 }
