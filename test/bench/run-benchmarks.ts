@@ -326,6 +326,15 @@ function benchRehearsal(): string {
   const gcloud = execFileSync('sh', ['-c', 'command -v gcloud'], { encoding: 'utf8' }).trim();
   mkdirSync(path.join(dir, 'shim'));
   writeFileSync(path.join(dir, 'shim/gcloud'), `#!/bin/sh\necho >> ${dir}/gcloud-calls\nexec ${gcloud} "$@"\n`, { mode: 0o755 });
+  // kubectl of the book's minor for chapter 2's version check (this machine's may be older): see
+  // privateHome in test/helpers/lab-emulator.ts.
+  const minor = /^\s*K8S_MINOR:\s*"?1\.(\d+)"?/m.exec(readFileSync(path.join(root, 'docs/book.yaml'), 'utf8'))?.[1];
+  const kubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    path.join(dir, 'shim/kubectl'),
+    `#!/bin/sh\nif [ "$1" = version ] && [ "$2" = --client ]; then\n  printf '{"clientVersion": {"major": "1", "minor": "${minor}"}}\\n'\n  exit 0\nfi\nexec ${kubectl} "$@"\n`,
+    { mode: 0o755 },
+  );
   mkdirSync(path.join(dir, 'home'));
   const env = {
     ...process.env,
