@@ -3,8 +3,9 @@
  * gcloud and instances as hosts, until the first step that cannot run offline, then the cleanup
  * chapter and the proof that nothing is left.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { requireGcloud } from '../helpers/emulator.js';
 import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
 import { privateHome } from '../helpers/lab-emulator.js';
@@ -17,6 +18,7 @@ describe('lab rehearse', () => {
   it('runs the real book from chapter 2 to the first step that needs the internet or a kernel, then cleans up and proves nothing is left', async () => {
     requireGcloud();
     const workspace = createWorkspace('fleet');
+    onTestFinished(() => rmSync(workspace.dir, { recursive: true, force: true }));
     const result = await workspace.lab(['rehearse', '--book', book, '--state', `${workspace.dir}/state`], {
       ...home.env,
       CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: '',
@@ -39,6 +41,7 @@ describe('lab rehearse', () => {
 
   it('refuses an exported compute endpoint that is not a lab emulator, and runs nothing', async () => {
     const workspace = createWorkspace('fleet');
+    onTestFinished(() => rmSync(workspace.dir, { recursive: true, force: true }));
     const result = await workspace.lab(['rehearse', '--book', book], {
       ...home.env,
       CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: 'http://127.0.0.1:9/compute/v1/',

@@ -4,9 +4,10 @@
  * (kill -9 of lab alone leaves its step's bash session, in a process group of its own, creating
  * the rest of the instances after the janitor has listed them: killTree kills the whole run.)
  */
+import { rmSync } from 'node:fs';
 import { execa } from 'execa';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { listResources } from '../helpers/emulator-api.js';
 import { createWorkspace, LAB_BIN, PROJECT_ROOT } from '../helpers/lab.js';
 import { killTree } from '../helpers/process-tree.js';
@@ -27,6 +28,7 @@ afterAll(async () => {
 describe('a killed run', () => {
   it('leaves nothing once lab janitor --yes has run', async () => {
     const workspace = createWorkspace('fleet');
+    onTestFinished(() => rmSync(workspace.dir, { recursive: true, force: true }));
     const env = { ...process.env, ...home.env, ...emulator.env, PREFIX: 'kr', NO_COLOR: '1' };
     const run = execa(process.execPath, [LAB_BIN, 'rehearse', '2', '3', '--keep', '--book', book, '--state', `${workspace.dir}/state`], {
       cwd: workspace.dir,

@@ -2,8 +2,9 @@
  * Two labs in one project, as chapter 2 promises: `tl` and `tl-2` run interleaved against one
  * emulator; each sees only its own resources, and one lab's cleanup leaves the other intact.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { listResources } from '../helpers/emulator-api.js';
 import { createWorkspace, PROJECT_ROOT } from '../helpers/lab.js';
 import { privateHome, startLabEmulator, type LabEmulator } from '../helpers/lab-emulator.js';
@@ -25,6 +26,7 @@ const mine = (resources: string[], prefix: string) => resources.filter((line) =>
 describe('two labs in one project', () => {
   it('keeps the labs apart: each builds its own, and one cleanup leaves the other intact', async () => {
     const workspace = createWorkspace('fleet');
+    onTestFinished(() => rmSync(workspace.dir, { recursive: true, force: true }));
     const lab = (prefix: string, args: string[]) =>
       workspace.lab([...args, '--book', book, '--state', `${workspace.dir}/state-${prefix}`], {
         ...home.env,
