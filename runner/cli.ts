@@ -37,6 +37,8 @@ export async function main(
     if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal, args);
     if (args.command === 'build') return await (await import('./commands/build.js')).buildCommand(args, terminal);
     if (args.command === 'preview') return await (await import('./commands/preview.js')).previewCommand(args, terminal);
+    if (args.command === 'emulator') return await (await import('./commands/emulator.js')).emulatorCommand(args, terminal);
+    if (args.command === 'rehearse') return await (await import('./commands/rehearse.js')).rehearseCommand(args, terminal);
     const book = await loadBookCached(args.book);
     const store = openStateStore(args.state, book.dir);
     switch (args.command) {

@@ -9,7 +9,20 @@ import { parseDuration } from '../parse/block-grammar.js';
 import { findNearest } from './find-nearest.js';
 import { spellCommand } from './spell-command.js';
 
-export const COMMANDS = ['run', 'check', 'list', 'status', 'reset', 'janitor', 'build', 'preview', 'help', 'version'] as const;
+export const COMMANDS = [
+  'run',
+  'check',
+  'list',
+  'status',
+  'reset',
+  'janitor',
+  'build',
+  'preview',
+  'emulator',
+  'rehearse',
+  'help',
+  'version',
+] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export interface Arguments {
@@ -94,7 +107,7 @@ const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
-const STATE_COMMANDS = ['run', 'list', 'status', 'reset', 'janitor'] as const;
+const STATE_COMMANDS = ['run', 'list', 'status', 'reset', 'janitor', 'emulator', 'rehearse'] as const;
 
 const OPTION_HELP: Record<OptionName, OptionHelp> = {
   book: { value: 'DIR', help: "the book's folder, holding book.yaml (default: docs)" },
@@ -103,13 +116,13 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
   restart: { help: 'run the chosen chapters from their first step', commands: ['run'] },
   'with-deps': { help: 'run earlier chapters that have not passed first', commands: ['run'] },
   force: { help: 'run even though earlier chapters have not passed', commands: ['run'] },
-  keep: { help: 'with --all: do not run the cleanup chapter', commands: ['run'] },
+  keep: { help: 'with --all: do not run the cleanup chapter', commands: ['run', 'rehearse'] },
   'dry-run': { help: 'print the plan and run nothing', commands: ['run'] },
   'prove-checks': {
     help: "before each chapter, run its checks once: they must fail, or they\nprove nothing about the chapter's work (a run that does fails)",
     commands: ['run'],
   },
-  verbose: { help: "stream every step's output", commands: ['run'] },
+  verbose: { help: "stream every step's output", commands: ['run', 'rehearse'] },
   report: {
     value: 'FILE',
     help: 'run: write a report, FILE.json (run report) or FILE.xml (JUnit); may\nrepeat. build: show the run report FILE.json on the pages',
@@ -151,6 +164,18 @@ const COMMAND_HELP: Record<CommandName, [form: string, description: string][]> =
   ],
   build: [['build [--out DIR]', 'the book as a static site (default: site/); --report run.json shows a run']],
   preview: [['preview', 'serve the site on localhost (--port, default 4173), rebuilding on save']],
+  emulator: [
+    [
+      'emulator [--state FILE]',
+      'a Compute Engine emulator for the real gcloud; prints the export\nlines that point a shell at it; --state FILE keeps it; Ctrl-C stops it',
+    ],
+  ],
+  rehearse: [
+    [
+      'rehearse [CHAPTER...]',
+      'the book for real against an emulator, as far as it can go offline,\nthen the cleanup chapter (not with --keep) and a proof that nothing is left',
+    ],
+  ],
   help: [['help [COMMAND]', 'this help, or the options of one command']],
   version: [['--version', "lab's version"]],
 };
@@ -197,7 +222,7 @@ function readDefaults(command: 'help' | 'version'): Arguments {
 }
 
 function readValues(values: Values, command: CommandName, chapters: string[]): Arguments {
-  if (chapters.length > 0 && !['run', 'reset'].includes(command)) {
+  if (chapters.length > 0 && !['run', 'reset', 'rehearse'].includes(command)) {
     throw new UsageError(
       `\`${spellCommand(command)}\` takes no arguments, but was given ${chapters.map((word) => `\`${word}\``).join(' ')}`,
     );

@@ -17,6 +17,8 @@
  *
  * 8. Stress: 10,000 quick workstation steps that each export a variable, through `lab run`; every
  *    variable must be there at the end (goal: 0 lost).
+ * 9. `lab rehearse` of the real book as far as it goes offline (once), beside `gcloud version`
+ *    alone times the number of gcloud calls it made: how much of it is gcloud's start-up.
  *
  * 3 and 4 start OpenSSH servers on loopback addresses (root and openssh-server, as in CI).
  */
@@ -364,6 +366,55 @@ function compareValues(contenders: Record<string, () => number>): Record<string,
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
 
+/** The rehearsal of the real book, its gcloud calls counted through a PATH shim. */
+function benchRehearsal(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-bench-rehearse-'));
+  const gcloud = execFileSync('sh', ['-c', 'command -v gcloud'], { encoding: 'utf8' }).trim();
+  mkdirSync(path.join(dir, 'shim'));
+  writeFileSync(path.join(dir, 'shim/gcloud'), `#!/bin/sh\necho >> ${dir}/gcloud-calls\nexec ${gcloud} "$@"\n`, { mode: 0o755 });
+  // kubectl of the book's minor for chapter 2's version check (this machine's may be older): see
+  // privateHome in test/helpers/lab-emulator.ts.
+  const minor = /^\s*K8S_MINOR:\s*"?1\.(\d+)"?/m.exec(readFileSync(path.join(root, 'docs/book.yaml'), 'utf8'))?.[1];
+  const kubectl = execFileSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+  writeFileSync(
+    path.join(dir, 'shim/kubectl'),
+    `#!/bin/sh\nif [ "$1" = version ] && [ "$2" = --client ]; then\n  printf '{"clientVersion": {"major": "1", "minor": "${minor}"}}\\n'\n  exit 0\nfi\nexec ${kubectl} "$@"\n`,
+    { mode: 0o755 },
+  );
+  mkdirSync(path.join(dir, 'home'));
+  const env = {
+    ...process.env,
+    PATH: `${dir}/shim:${process.env.PATH}`,
+    HOME: path.join(dir, 'home'),
+    CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: '',
+  };
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [lab, 'rehearse', '--book', path.join(root, 'docs'), '--state', path.join(dir, 'state')], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+  });
+  const rehearsal = performance.now() - started;
+  const calls = readFileSync(path.join(dir, 'gcloud-calls'), 'utf8').length;
+  const version = compare({
+    'gcloud version': () =>
+      execFileSync(gcloud, ['version'], { stdio: 'ignore', env: { ...env, CLOUDSDK_CONFIG: path.join(dir, 'home') } }),
+  })['gcloud version']!;
+  rmSync(dir, { recursive: true, force: true });
+  const table = run.stdout.slice(run.stdout.indexOf('Rehearsal against'));
+  return [
+    `lab rehearse of the real book (once; exit ${run.status})`,
+    `  lab rehearse${' '.repeat(40)} ${rehearsal.toFixed(0).padStart(6)} ms`,
+    `  gcloud version (median of ${ROUNDS})${' '.repeat(27)} ${version.toFixed(0).padStart(6)} ms`,
+    `  => ${calls} gcloud calls; their start-up alone is about ${((calls * version) / 1000).toFixed(0)} s, ${((100 * calls * version) / rehearsal).toFixed(0)}% of the rehearsal`,
+    table
+      .trim()
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
+  ].join('\n');
+}
+
 const only = process.argv[2];
 const canRunSsh = process.getuid?.() === 0 && existsSync('/usr/sbin/sshd');
 const benches: Record<string, () => string | Promise<string>> = {
@@ -374,7 +425,7 @@ const benches: Record<string, () => string | Promise<string>> = {
   ...(existsSync('/usr/bin/shellcheck') ? { check: benchCheck } : {}),
   site: benchSite,
   ...(existsSync('/usr/bin/gcloud') || process.env.PATH?.split(':').some((dir) => existsSync(path.join(dir, 'gcloud')))
-    ? { preflight: benchPreflight }
+    ? { preflight: benchPreflight, ...(canRunSsh ? { rehearse: benchRehearsal } : {}) }
     : {}),
 };
 if (!canRunSsh) console.log('multiplexing and fan-out: skipped, they need root and /usr/sbin/sshd (apt-get install openssh-server)\n');

@@ -1,170 +1,184 @@
 /**
- * The gce inventory and the gcloud transport. The GCE API cannot be reached from here, so a fake
- * `gcloud` stands in for it; every call it receives is checked against the real gcloud's command
- * tree. The instances it lists are OpenSSH servers on loopback addresses, port 22.
+ * The gce inventory and both SSH transports against emulated instances: the real gcloud lists
+ * them and provisions the key; OpenSSH (or `gcloud compute ssh`) reaches each instance's own
+ * Debian 13 userland as a non-root user with passwordless sudo. gcloud's calls are recorded by a
+ * PATH shim that runs the real gcloud.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkGcloudArgs, loadGcloudTree } from '../../runner/lint/gcloud-tree.js';
-import { createWorkspace, PROJECT_ROOT, type Workspace } from '../helpers/lab.js';
-import { startSshHosts, type SshHosts } from '../helpers/ssh-hosts.js';
+import { runEmulator, type RunningEmulator } from '../../runner/emulator/run-emulator.js';
+import { requireGcloud } from '../helpers/emulator.js';
+import { LAB_BIN } from '../helpers/lab.js';
+import { privateHome } from '../helpers/lab-emulator.js';
 
-const FAKE_GCLOUD_DIR = path.join(PROJECT_ROOT, 'test/fixtures/fake-gcloud');
-const HOSTS = ['controller-0', 'worker-0', 'worker-1'];
-let fleet: SshHosts;
+const dir = mkdtempSync(path.join(tmpdir(), 'lab-gce-'));
+const home = privateHome();
+/** Where steps write on the instances: a path that must never appear on this machine. */
+const OUT = `/var/tmp/lab-gce-${path.basename(dir)}`;
+let cloud: RunningEmulator;
+let env: Record<string, string>;
+
+const BOOK = {
+  'book.yaml': `title: GCE fixture
+chapters: [01-hosts.md, 02-unsaid-root.md, 03-cleanup.md]
+cleanup: 03-cleanup.md
+hosts:
+  controllers: [controller-0]
+  workers: [worker-0]
+vars:
+  PROJECT_ID: ''
+  ZONE: ''
+  PREFIX: g
+  OUT: ${OUT}
+`,
+  '01-hosts.md': `# Hosts
+
+\`\`\`sh {sh on=all}
+echo "$(hostname) $(id -un) $(grep '^VERSION_ID=' /etc/os-release)"
+\`\`\`
+
+\`\`\`sh {kubeadm on=all}
+mkdir -p "$OUT" && id -u > "$OUT/root-id"
+\`\`\`
+
+\`\`\`text {file=\${OUT}/written on=all mode=0600}
+written by the runner
+\`\`\`
+
+\`\`\`sh {check on=all root}
+cat "$OUT/root-id" "$OUT/written"
+\`\`\`
+
+\`\`\`text {output}
+0
+written by the runner
+\`\`\`
+`,
+  '02-unsaid-root.md': `# A step that needs root and does not say so
+
+\`\`\`sh {sh on=controller-0}
+echo nameserver 10.0.0.1 > /etc/resolv.conf
+\`\`\`
+`,
+  '03-cleanup.md': '# Cleanup\n',
+};
+
+function writeBook(): string {
+  const bookDir = path.join(dir, 'docs');
+  mkdirSync(bookDir, { recursive: true });
+  for (const [name, text] of Object.entries(BOOK)) writeFileSync(path.join(bookDir, name), text);
+  return bookDir;
+}
 
 beforeAll(async () => {
-  fleet = await startSshHosts(HOSTS, { port: 22, firstAddress: 12 });
+  const gcloud = requireGcloud();
+  cloud = await runEmulator();
+  if (!cloud.hosts) throw new Error(`These tests need instances as hosts: ${cloud.whyNoHosts}`);
+  mkdirSync(path.join(dir, 'shim'));
+  writeFileSync(path.join(dir, 'shim/gcloud'), `#!/bin/sh\nprintf '%s\\n' "$*" >> ${dir}/gcloud-calls\nexec ${gcloud} "$@"\n`, {
+    mode: 0o755,
+  });
+  env = { ...home.env, ...cloud.env, PATH: `${dir}/shim:${process.env.PATH}`, NO_COLOR: '1' };
+  const run = (args: string[]) => execa('gcloud', args, { env: { ...process.env, ...env }, reject: false, stdin: 'ignore' });
+  expect((await run(['compute', 'networks', 'create', 'g-net', '--subnet-mode', 'auto'])).exitCode).toBe(0);
+  const made = await run([
+    'compute',
+    'instances',
+    'create',
+    'g-controller-0',
+    'g-worker-0',
+    '--zone',
+    'us-central1-a',
+    '--network',
+    'g-net',
+    '--image-family',
+    'debian-13',
+    '--image-project',
+    'debian-cloud',
+  ]);
+  expect(made.exitCode, String(made.stderr)).toBe(0);
+  await Promise.all(['g-controller-0', 'g-worker-0'].map((name) => cloud.hosts!.ready(name)));
+}, 600_000);
+
+afterAll(async () => {
+  await cloud?.close();
+  rmSync(dir, { recursive: true, force: true });
+  home.remove();
 });
-afterAll(() => fleet?.stopAll());
 
-interface GcloudCall {
-  args: string[];
-  started: number;
-  ended: number;
-  code: number;
+async function lab(args: string[], extra: Record<string, string> = {}) {
+  rmSync(path.join(dir, 'gcloud-calls'), { force: true });
+  const result = await execa(process.execPath, [LAB_BIN, ...args, '--book', writeBook(), '--state', path.join(dir, 'state')], {
+    cwd: dir,
+    env: { ...process.env, ...env, ...extra },
+    reject: false,
+    stdin: 'ignore',
+  });
+  const calls = existsSync(path.join(dir, 'gcloud-calls')) ? readFileSync(path.join(dir, 'gcloud-calls'), 'utf8').trim().split('\n') : [];
+  return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr), calls };
 }
 
-interface GceWorkspace extends Workspace {
-  env: Record<string, string>;
-  calls(): GcloudCall[];
-}
-
-/** A workspace whose PATH finds the fake gcloud, with a HOME holding gcloud's key. */
-function gceWorkspace(
-  config: object = { core: { account: 'lab@example.com', project: 'lab-project' }, compute: { zone: 'europe-west1-b' } },
-): GceWorkspace {
-  const workspace = createWorkspace('fleet');
-  const home = mkdtempSync(path.join(tmpdir(), 'lab-home-'));
-  mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
-  copyFileSync(path.join(fleet.dir, 'client_key'), path.join(home, '.ssh', 'google_compute_engine'));
-  const instances = fleet.hosts.map((host, index) => ({
-    id: String(1000 + index),
-    name: `fleet-${host.name}`,
-    status: 'RUNNING',
-    zone: 'https://www.googleapis.com/compute/v1/projects/lab-project/zones/europe-west1-b',
-    networkInterfaces: [{ networkIP: `10.240.0.${10 + index}`, accessConfigs: [{ natIP: host.address }] }],
-  }));
-  writeFileSync(path.join(workspace.dir, 'instances.json'), JSON.stringify(instances));
-  writeFileSync(path.join(workspace.dir, 'config.json'), JSON.stringify(config));
-  const env = {
-    HOME: home,
-    PATH: `${FAKE_GCLOUD_DIR}:${process.env.PATH}`,
-    FAKE_GCLOUD_LOG: path.join(workspace.dir, 'gcloud-calls.jsonl'),
-    FAKE_GCLOUD_INSTANCES: path.join(workspace.dir, 'instances.json'),
-    FAKE_GCLOUD_CONFIG: path.join(workspace.dir, 'config.json'),
-  };
-  return {
-    ...workspace,
-    env,
-    lab: (args, extra) => workspace.lab(args, { ...env, ...extra }),
-    calls: () =>
-      readFileSync(env.FAKE_GCLOUD_LOG, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as GcloudCall),
-  };
-}
-
-const tree = loadGcloudTree();
-
-describe('the gce inventory over OpenSSH', () => {
-  it('lists the instances once, makes one gcloud ssh call for the key, then uses OpenSSH', async () => {
-    const workspace = gceWorkspace();
-    const result = await workspace.lab(['run', '--all']);
-    expect(result.stderr).toBe('');
-    expect(result.exitCode).toBe(0);
-    const calls = workspace.calls().map((call) => call.args.join(' '));
-    expect(calls).toEqual([
+describe('the gce inventory over OpenSSH, against emulated instances', () => {
+  it('lists the instances once, provisions the key with one gcloud compute ssh, then runs every step over OpenSSH on the instances themselves', async () => {
+    const result = await lab(['run', 'chapter-1', '--restart']);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.calls).toEqual([
       'config list --format=json',
-      "compute instances list --project lab-project --zones europe-west1-b --filter name ~ '^fleet-' --format json",
-      'compute ssh fleet-controller-0 --zone europe-west1-b --project lab-project --quiet --command true',
+      'compute instances list --project lab-emulator --zones us-central1-a --filter name ~ ^g- --format json',
+      'compute ssh g-controller-0 --zone us-central1-a --project lab-emulator --quiet --command true',
     ]);
-    expect(workspace.read('token-127.0.0.13').trim()).toBe('abcdef.0123456789abcdef');
-  });
+    // The steps wrote on the instances, as root where they said so, never on this machine.
+    expect(existsSync(OUT)).toBe(false);
+  }, 300_000);
 
-  it.runIf(tree)('calls gcloud only with commands and flags the installed gcloud has', async () => {
-    const workspace = gceWorkspace();
-    await workspace.lab(['run', 'chapter-1', '--ssh', 'gcloud', '--tunnel-through-iap']);
-    await workspace.lab(['run', 'chapter-1', '--restart']);
-    const calls = workspace.calls();
-    expect(calls.length).toBeGreaterThan(5);
-    for (const call of calls) expect(checkGcloudArgs(tree!, call.args), call.args.join(' ')).toEqual([]);
-  });
-
-  it('says which host has no instance, and why', async () => {
-    const workspace = gceWorkspace();
-    writeFileSync(workspace.env.FAKE_GCLOUD_INSTANCES!, '[]');
-    const result = await workspace.lab(['run', 'chapter-1']);
+  it('fails a host step that needs root and does not say so, as GCE does', async () => {
+    const result = await lab(['run', 'chapter-2', '--force']);
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toContain(
-      'controller-0: controller-0 has no instance named fleet-controller-0 in project lab-project, zone europe-west1-b; the chapter that creates the instances has not run, or the prefix is not fleet',
-    );
-  });
+    expect(result.stdout).toContain('/etc/resolv.conf: Permission denied');
+  }, 300_000);
 });
 
-describe('--ssh gcloud', () => {
-  it('runs every step through gcloud compute ssh, the first call alone', async () => {
-    const workspace = gceWorkspace();
-    const result = await workspace.lab(['run', '--all', '--ssh', 'gcloud']);
-    expect(result.exitCode).toBe(0);
-    const ssh = workspace.calls().filter((call) => call.args[1] === 'ssh');
-    expect(ssh.map((call) => call.args.join(' '))).toContain(
-      'compute ssh fleet-controller-0 --zone europe-west1-b --project lab-project --quiet --command sudo -n bash -s',
+describe('--ssh gcloud, against emulated instances', () => {
+  it('runs every step through gcloud compute ssh as the login user, root steps through sudo', async () => {
+    const result = await lab(['run', 'chapter-1', '--restart', '--ssh', 'gcloud', '--verbose']);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(result.stdout).toContain('g-controller-0 labtester VERSION_ID="13"');
+    expect(result.stdout).toContain('g-worker-0 labtester VERSION_ID="13"');
+    expect(result.calls).toContain(
+      'compute ssh g-controller-0 --zone us-central1-a --project lab-emulator --quiet --command sudo -n bash -s',
     );
-    expect(ssh.map((call) => call.args.join(' '))).toContain(
-      'compute ssh fleet-worker-1 --zone europe-west1-b --project lab-project --quiet --command bash -s',
-    );
-    const [first, ...rest] = ssh;
-    for (const call of rest) expect(call.started).toBeGreaterThanOrEqual(first!.ended);
-    expect(workspace.read('token-127.0.0.14').trim()).toBe('abcdef.0123456789abcdef');
-  });
-
-  it('adds --tunnel-through-iap when asked', async () => {
-    const workspace = gceWorkspace();
-    await workspace.lab(['run', 'chapter-1', '--ssh', 'gcloud', '--tunnel-through-iap']);
-    expect(
-      workspace
-        .calls()
-        .filter((call) => call.args[1] === 'ssh')
-        .every((call) => call.args.at(-1) === '--tunnel-through-iap'),
-    ).toBe(true);
-  });
+  }, 300_000);
 });
 
-describe('the preflight', () => {
+describe('the preflight with the real gcloud', () => {
+  it('says which host has no instance in the project the book variables name, before gcloud config', async () => {
+    const result = await lab(['run', 'chapter-1', '--restart'], { PROJECT_ID: 'other-project' });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('controller-0 has no instance named g-controller-0 in project other-project, zone us-central1-a');
+  }, 120_000);
+
   it('exits 3 with the exact commands when gcloud has no account, project or zone', async () => {
-    const workspace = gceWorkspace({});
-    const result = await workspace.lab(['run', 'chapter-1']);
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toBe(
-      [
-        'lab: preflight failed; nothing was run.',
-        'The steps need Google Cloud, and gcloud is not ready:',
-        'No active gcloud account. Log in (in CI, authenticate a service account instead):',
-        '  gcloud auth login',
-        'No project. Set the project the lab may use (or export PROJECT_ID=YOUR_PROJECT_ID):',
-        '  gcloud config set project YOUR_PROJECT_ID',
-        "No zone. Set the zone for the lab's instances (or export ZONE=ZONE):",
-        '  gcloud config set compute/zone us-central1-a',
-      ].join('\n'),
-    );
-  });
-
-  it.runIf(tree)('says the same with the real gcloud and no credentials', async () => {
-    const workspace = createWorkspace('fleet');
     const config = mkdtempSync(path.join(tmpdir(), 'lab-gcloud-config-'));
-    const result = await workspace.lab(['run', 'chapter-1'], { CLOUDSDK_CONFIG: config });
-    expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain('gcloud auth login');
-    expect(result.stderr).toContain('gcloud config set project YOUR_PROJECT_ID');
-  });
-
-  it('takes the project and zone from the book variables before gcloud config', async () => {
-    const workspace = gceWorkspace({ core: { account: 'lab@example.com' } });
-    const result = await workspace.lab(['run', 'chapter-1'], { PROJECT_ID: 'lab-project', ZONE: 'europe-west1-b' });
-    expect(result.exitCode).toBe(0);
-  });
+    try {
+      const result = await lab(['run', 'chapter-1'], { CLOUDSDK_CONFIG: config, CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE: '' });
+      expect(result.exitCode).toBe(3);
+      expect(result.stderr).toBe(
+        [
+          'lab: preflight failed; nothing was run.',
+          'The steps need Google Cloud, and gcloud is not ready:',
+          'No active gcloud account. Log in (in CI, authenticate a service account instead):',
+          '  gcloud auth login',
+          'No project. Set the project the lab may use (or export PROJECT_ID=YOUR_PROJECT_ID):',
+          '  gcloud config set project YOUR_PROJECT_ID',
+          "No zone. Set the zone for the lab's instances (or export ZONE=ZONE):",
+          '  gcloud config set compute/zone us-central1-a',
+        ].join('\n'),
+      );
+    } finally {
+      rmSync(config, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -90,9 +90,14 @@ export async function preflightGce(book: Book, variables: Variables): Promise<Gc
     project: project!,
     zone: zone!,
     prefix: fromVariable(book.gce.prefix) ?? '',
-    user: os.userInfo().username,
+    user: gcloudSshUser(),
     identity: path.join(os.homedir(), '.ssh', 'google_compute_engine'),
   };
+}
+
+/** The user `gcloud compute ssh` logs in as and puts in metadata: Python's getpass.getuser(). */
+function gcloudSshUser(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LOGNAME || env.USER || env.LNAME || env.USERNAME || os.userInfo().username;
 }
 
 export function instanceName(settings: GceSettings, host: string): string {
