@@ -127,7 +127,7 @@ describe('the gce inventory over OpenSSH, against emulated instances', () => {
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.calls).toEqual([
       'config list --format=json',
-      'compute instances list --project lab-emulator --zones us-central1-a --filter name ~ ^g- --format json',
+      "compute instances list --project lab-emulator --zones us-central1-a --filter name ~ '^g-' --format json",
       'compute ssh g-controller-0 --zone us-central1-a --project lab-emulator --quiet --command true',
     ]);
     // The steps wrote on the instances, as root where they said so, never on this machine.
