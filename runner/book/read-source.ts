@@ -3,8 +3,15 @@
  * why it cannot be: missing, a folder, a name too long, bytes that are not UTF-8 or a NUL, at
  * their line and column. Nothing is replaced silently: a chapter's bytes become commands.
  * Windows line endings are read as the line breaks they mean; a lone carriage return is refused.
+ * Only regular files of a sane size are read: a FIFO would block and /dev/zero never ends.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+
+/**
+ * The largest file read: 200 times the book's longest page (18 kB). A 50 MB chapter takes a
+ * minute and a gigabyte to parse, so it is refused before it is read.
+ */
+export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
 export type SourceResult =
   | { text: string }
@@ -15,13 +22,38 @@ export type SourceResult =
 
 export function readSource(file: string): SourceResult {
   let bytes: Buffer;
+  let fd: number | undefined;
   try {
-    bytes = readFileSync(file);
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    const refusal = refuseNonFile(file, stat);
+    if (refusal) return refusal;
+    bytes = readFileSync(fd);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     return { missing: describeReadError(file, code, error as Error), code };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return decodeSource(bytes);
+}
+
+/** Why `file` is no text file to read: a folder, a FIFO, a device, too big; undefined when it is one. */
+function refuseNonFile(file: string, stat: Stats): SourceResult | undefined {
+  if (stat.isDirectory()) return { missing: describeReadError(file, 'EISDIR', new Error()), code: 'EISDIR' };
+  if (!stat.isFile()) {
+    const kind = stat.isFIFO() ? 'a FIFO (named pipe)' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'a device' : 'a socket';
+    return { missing: `${file} is ${kind}, not a file`, code: 'ENOTFILE' };
+  }
+  if (stat.size > MAX_SOURCE_BYTES) {
+    const megabytes = (stat.size / 1024 / 1024).toFixed(1);
+    return {
+      missing: `${file} is ${megabytes} MB, more than the ${MAX_SOURCE_BYTES / 1024 / 1024} MB a book's file may have; split it`,
+      code: 'EFBIG',
+    };
+  }
+  return undefined;
 }
 
 export function decodeSource(bytes: Uint8Array): SourceResult {
@@ -66,6 +98,10 @@ function describeReadError(file: string, code: string, error: Error): string {
     case 'EACCES':
     case 'EPERM':
       return `${file} cannot be read (permission denied)`;
+    case 'ELOOP':
+      return `${file} is a symbolic link that leads back to itself (a loop)`;
+    case 'ENXIO':
+      return `${file} is a socket, not a file`;
     default:
       return `${file} cannot be read (${error.message})`;
   }

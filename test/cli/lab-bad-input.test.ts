@@ -2,7 +2,8 @@
  * Bad input through the real CLI: exit 2, where the problem is and what to do, nothing run,
  * never a stack trace; and a preview server no request can stop.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,25 @@ describe('a book that cannot be run', () => {
     );
     expect(result.stderr).toContain('lab: 2 problems in the book; nothing was run.');
     expect(() => lab.read('escaped.txt')).toThrow();
+  });
+
+  it('refuses a FIFO or a device where a chapter should be at once, instead of waiting for ever', async () => {
+    const lab = workspace();
+    rmSync(`${lab.dir}/docs/02-checks.md`);
+    execFileSync('mkfifo', [`${lab.dir}/docs/02-checks.md`]);
+    symlinkSync('/dev/zero', `${lab.dir}/docs/03-cleanup.md`.replace('03-cleanup', 'zero'));
+    lab.edit('docs/book.yaml', '  - 03-cleanup.md', '  - 03-cleanup.md\n  - zero.md');
+    // Before, reading the FIFO waited for a writer for ever: the run is bounded and then killed.
+    const running = lab.start(['list']);
+    const timer = setTimeout(() => running.kill('SIGKILL'), 20_000);
+    const result = await running.finally(() => clearTimeout(timer));
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `docs/book.yaml:5:1: \`02-checks.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/02-checks.md is a FIFO (named pipe), not a file; list a Markdown file`,
+    );
+    expect(result.stderr).toContain(
+      "docs/book.yaml:7:1: `zero.md`, listed in chapters, leads outside the book's folder through a link (to /dev/zero)",
+    );
   });
 
   it('refuses a chapter with an unclosed fence instead of running its prose', async () => {
