@@ -91,7 +91,8 @@ const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
-const STATE_COMMANDS = ['run', 'list', 'status', 'reset', 'janitor'] as const;
+/** The commands that keep progress in --state. */
+export const STATE_COMMANDS: readonly CommandName[] = ['run', 'list', 'status', 'reset', 'janitor'];
 
 const OPTION_HELP: Record<OptionName, OptionHelp> = {
   book: { value: 'DIR', help: "the book's folder, holding book.yaml (default: docs)" },

@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
 import { buildSite } from '../site/build-site.js';
-import { refuseOutFile } from './build.js';
 import type { Terminal } from './terminal.js';
 
 const TYPES: Record<string, string> = {
@@ -21,7 +20,6 @@ const TYPES: Record<string, string> = {
 
 export async function previewCommand(args: Arguments, terminal: Terminal): Promise<number> {
   const outDir = path.resolve(args.out);
-  refuseOutFile(args.out);
   await buildSite({ bookDir: args.book, outDir });
   const server = createServer((request, response) => serveFile(outDir, request, response));
   const port = await listen(server, args.port);

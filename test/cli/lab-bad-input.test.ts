@@ -100,7 +100,52 @@ describe('a hosts file that cannot be used', () => {
   });
 });
 
+describe('a place to write that cannot be written', () => {
+  it('refuses --state naming a file, for every command that keeps state, with nothing run', async () => {
+    const lab = workspace();
+    lab.write('state.txt', 'mine\n');
+    for (const command of [['run', 'chapter-1'], ['reset'], ['list'], ['status']]) {
+      const result = await lab.lab([...command, '--state', 'state.txt']);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe(
+        'lab: --state state.txt: it is a file; the state (progress, variables, logs) is a folder: name a folder (new or old) instead',
+      );
+    }
+    const inside = await lab.lab(['run', 'chapter-1', '--state', 'state.txt/lab']);
+    expect(inside.stderr).toBe(
+      `lab: --state state.txt/lab: ${lab.dir}/state.txt is a file, so no folder can be made in it; the state (progress, variables, logs) is a folder: name a folder (new or old) instead`,
+    );
+    expect(lab.read('state.txt')).toBe('mine\n');
+  });
+
+  it('refuses --report naming a folder before the run, so no run ends without its report', async () => {
+    const lab = workspace();
+    mkdirSync(`${lab.dir}/run.json`);
+    const result = await lab.lab(['run', 'chapter-1', '--report', 'run.json']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('lab: --report run.json: it is a folder; name a file (new or old) in a folder you can write');
+    expect(() => lab.read('.lab/state.json')).toThrow();
+  });
+});
+
 describe('the site', () => {
+  it('refuses to build over the book or the project that holds it', async () => {
+    const lab = workspace();
+    for (const out of ['docs', '.', '']) {
+      const result = await lab.lab(['build', '--out', out]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/^lab: --out /);
+    }
+    expect((await lab.lab(['build', '--out', 'docs'])).stderr).toBe(
+      "lab: --out docs: it is the book's folder, and the site's index.html, assets/ and pages would be written among your files; name a folder of its own, such as site",
+    );
+    expect((await lab.lab(['build', '--out', '.'])).stderr).toBe(
+      "lab: --out .: it holds the book (docs), and the site's index.html, assets/ and pages would be written among your files; name a folder of its own, such as site",
+    );
+    expect(() => lab.read('index.html')).toThrow();
+    expect(() => lab.read('docs/index.html')).toThrow();
+  });
+
   it('refuses `lab build --out` naming a file, and leaves the file alone', async () => {
     const lab = workspace();
     lab.write('notes.txt', 'mine\n');
