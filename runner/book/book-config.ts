@@ -80,7 +80,10 @@ export const bookConfigSchema = z.strictObject({
 
 export type BookConfig = z.output<typeof bookConfigSchema>;
 
-export type ReadConfigResult = { config: BookConfig; problems: [] } | { config?: undefined; problems: Problem[] };
+/** Where a value of book.yaml is, by its path (`['chapters', 2]`), for problems found later. */
+export type LocateConfig = (keyPath: readonly PropertyKey[]) => { line: number; column: number };
+
+export type ReadConfigResult = { config: BookConfig; locate: LocateConfig; problems: [] } | { config?: undefined; problems: Problem[] };
 
 /** Parses and validates book.yaml's text; `file` is used in problems only. */
 export function readBookConfig(text: string, file: string): ReadConfigResult {
@@ -102,7 +105,12 @@ export function readBookConfig(text: string, file: string): ReadConfigResult {
   const parsed = bookConfigSchema.safeParse(yaml.value ?? {}, { reportInput: true });
   if (parsed.success) {
     const problems = [...lost, ...checkConfigConsistency(parsed.data, document, file, at)];
-    return problems.length > 0 ? { problems } : { config: parsed.data, problems: [] };
+    if (problems.length > 0) return { problems };
+    const locateValue: LocateConfig = (keyPath) => {
+      const { line, col } = locate(document, keyPath, at);
+      return { line, column: col };
+    };
+    return { config: parsed.data, locate: locateValue, problems: [] };
   }
   return {
     problems: [

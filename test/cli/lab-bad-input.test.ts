@@ -39,9 +39,9 @@ describe('a book that cannot be run', () => {
     const result = await lab.lab(['run', '--all']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stderr).toContain("docs/book.yaml:4:1: `../outside.md`, listed in chapters, is outside the book's folder");
+    expect(result.stderr).toContain("docs/book.yaml:4:5: `../outside.md`, listed in chapters, is outside the book's folder");
     expect(result.stderr).toContain(
-      `docs/book.yaml:6:1: \`folder.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/folder.md is a folder, not a file`,
+      `docs/book.yaml:6:5: \`folder.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/folder.md is a folder, not a file`,
     );
     expect(result.stderr).toContain('lab: 2 problems in the book; nothing was run.');
     expect(() => lab.read('escaped.txt')).toThrow();
@@ -59,10 +59,10 @@ describe('a book that cannot be run', () => {
     const result = await running.finally(() => clearTimeout(timer));
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(
-      `docs/book.yaml:5:1: \`02-checks.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/02-checks.md is a FIFO (named pipe), not a file; list a Markdown file`,
+      `docs/book.yaml:5:5: \`02-checks.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/02-checks.md is a FIFO (named pipe), not a file; list a Markdown file`,
     );
     expect(result.stderr).toContain(
-      "docs/book.yaml:7:1: `zero.md`, listed in chapters, leads outside the book's folder through a link (to /dev/zero)",
+      "docs/book.yaml:7:5: `zero.md`, listed in chapters, leads outside the book's folder through a link (to /dev/zero)",
     );
   });
 
