@@ -83,8 +83,22 @@ export function decodeSource(bytes: Uint8Array): SourceResult {
       },
     };
   }
+  const hidden = HIDDEN_CHARACTERS.exec(text);
+  if (hidden) {
+    const code = hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    const what = /[\u2028\u2029]/.test(hidden[0])
+      ? 'a Unicode line separator, which bash does not take as a line end though an editor or a browser shows one'
+      : 'an invisible character that reorders the text as it is shown (a bidirectional control), so what a reader sees is not what runs';
+    return { problem: { ...position(text, hidden.index), message: `This line has U+${code}, ${what}; remove it` } };
+  }
   return { text };
 }
+
+/**
+ * Characters that make text show differently from what it is (Trojan Source, CVE-2021-42574):
+ * line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+ */
+const HIDDEN_CHARACTERS = /[\u2028\u2029\u202A-\u202E\u2066-\u2069]/;
 
 function describeReadError(file: string, code: string, error: Error): string {
   switch (code) {

@@ -107,6 +107,17 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
       previous = 'rejected';
       return SKIP;
     }
+    const indented = findIndentedStepFence(node as Code);
+    if (indented) {
+      report(
+        indented.line,
+        1,
+        'This step fence is indented by four columns or more (a tab counts as four), so it is shown as code and never runs; indent it less, or show it as an example inside a ````markdown fence',
+        'indented-step-fence',
+      );
+      previous = 'rejected';
+      return SKIP;
+    }
     const block = readBlock(node as Code, lines, report);
     if (!block) {
       previous = 'illustration';
@@ -144,6 +155,12 @@ function findUnclosedFence(node: Code, lines: string[]): { line: number; column:
   return { line: start.line, column: start.column, fence };
 }
 
+/** An indented code block whose first line is a fence with attributes: a step the author meant to run. */
+function findIndentedStepFence(node: Code): { line: number } | undefined {
+  if (node.lang != null) return undefined;
+  return /^(`{3,}|~{3,})[^`\n]*\{/.test(node.value) ? { line: node.position!.start.line } : undefined;
+}
+
 type Report = (line: number, column: number, message: string, rule: string) => void;
 /** A step; an illustration; an output block; a block already reported as bad; or nothing yet. */
 type Previous = Step | 'illustration' | 'output' | 'rejected' | undefined;
@@ -157,10 +174,26 @@ function readBlock(node: Code, lines: string[], report: Report): Block | undefin
     lang = '';
   }
   meta = meta.trim();
-  if (!meta.startsWith('{')) return undefined;
   const line = node.position!.start.line;
   const lineText = lines[line - 1] ?? '';
+  if (!meta.startsWith('{')) {
+    // ```sh{sh} or a no-break space before `{`: CommonMark reads it all as the language, and the
+    // step the author wrote would silently be an illustration.
+    const glued = /^([^\s{]*)[^\S\n\t ]*\{/u.exec(lang);
+    if (glued) {
+      report(
+        line,
+        lineText.indexOf('{') + 1,
+        `The attributes are joined to the language \`${glued[1]}\` (with no plain space between), so this block would never run; write \`${glued[1]} {\` with a space`,
+        'attributes-without-space',
+      );
+    }
+    return undefined;
+  }
   const attributesColumn = lineText.indexOf('{') + 2;
+  // The attributes as written: CommonMark would turn \" into " and &amp; into &, and every
+  // column after them would be off.
+  meta = lineText.slice(attributesColumn - 2).trim();
   if (!meta.endsWith('}')) {
     report(line, attributesColumn - 1, 'The attribute list opens with `{` but never closes; end it with `}`', 'unclosed-attributes');
     return undefined;

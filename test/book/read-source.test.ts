@@ -71,4 +71,21 @@ describe('readSource', () => {
     const dir = temporaryDir();
     expect(readSource(dir)).toEqual({ missing: `${dir} is a folder, not a file`, code: 'EISDIR' });
   });
+
+  it('refuses a Unicode line separator and bidirectional controls, which show text other than what runs', () => {
+    const file = path.join(temporaryDir(), 'chapter.md');
+    writeFileSync(file, '# T\n\necho a\u2028rm -rf x\n');
+    expect(readSource(file)).toEqual({
+      problem: {
+        line: 3,
+        column: 7,
+        message:
+          'This line has U+2028, a Unicode line separator, which bash does not take as a line end though an editor or a browser shows one; remove it',
+      },
+    });
+    writeFileSync(file, 'ok\necho "\u202Eevil"\n');
+    expect(readSource(file)).toMatchObject({
+      problem: { line: 2, column: 7, message: expect.stringMatching(/^This line has U\+202E, an invisible character that reorders/) },
+    });
+  });
 });

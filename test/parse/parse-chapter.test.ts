@@ -297,3 +297,26 @@ describe('parseChapter: problems, each at its line and column', () => {
     expect(messages(`${fence}sh {shell}\n${fence}\n\n${fence}sh {apt}\n${fence}\n`)).toHaveLength(2);
   });
 });
+
+describe('parseChapter: blocks meant as steps that would silently never run', () => {
+  it('refuses attributes joined to the language with no space or a no-break space', () => {
+    expect(messages(`# T\n\n${fence}sh{sh}\necho a\n${fence}\n\n${fence}sh\u00a0{sh}\necho b\n${fence}\n`)).toEqual([
+      '3:6: The attributes are joined to the language `sh` (with no plain space between), so this block would never run; write `sh {` with a space',
+      '7:7: The attributes are joined to the language `sh` (with no plain space between), so this block would never run; write `sh {` with a space',
+    ]);
+  });
+
+  it('refuses a step fence indented into an indented code block, and leaves other indented code alone', () => {
+    expect(messages(`# T\n\n\t${fence}sh {sh}\n\techo a\n\t${fence}\n\n    ${fence}sh\n    echo b\n    ${fence}\n`)).toEqual([
+      '3:1: This step fence is indented by four columns or more (a tab counts as four), so it is shown as code and never runs; indent it less, or show it as an example inside a ````markdown fence',
+    ]);
+  });
+
+  it('points at an attribute after a backslash-escaped quote at its column as written', () => {
+    expect(messages(`${fence}sh {sh title="a \\"b\\""}\ntrue\n${fence}\n`)[0]).toMatch(/^1:21: The value of `title` ends at this "/);
+  });
+
+  it('takes attribute values as written, without Markdown entities decoded', () => {
+    expect(parse(`${fence}sh {sh title="a &amp; b"}\ntrue\n${fence}\n`).steps[0]?.title).toBe('a &amp; b');
+  });
+});
