@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseChapter } from '../parse/parse-chapter.js';
 import { readBookConfig, type BookConfig, type LocateConfig } from './book-config.js';
 import { BookError, type Problem } from './problems.js';
-import { readSource } from './read-source.js';
+import { isPermissionProblem, readSource } from './read-source.js';
 import { WORKSTATION, type Book, type Chapter, type Page } from './types.js';
 
 export const BOOK_FILE = 'book.yaml';
@@ -28,7 +28,9 @@ export function readBook(dir: string): { book?: Book; problems: Problem[] } {
     const message =
       source.code === 'ENOENT' || source.code === 'ENOTDIR'
         ? `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`
-        : `${BOOK_FILE} cannot be read: ${source.missing}; point --book at the folder that holds the book's ${BOOK_FILE}`;
+        : isPermissionProblem(source.code)
+          ? `${BOOK_FILE} cannot be read: ${source.missing}`
+          : `${BOOK_FILE} cannot be read: ${source.missing}; point --book at the folder that holds the book's ${BOOK_FILE}`;
     return { problems: [{ file: configFile, line: 1, column: 1, message, rule: 'no-book' }] };
   }
   if ('problem' in source) return { problems: [{ file: configFile, ...source.problem, rule: 'bad-encoding' }] };
@@ -75,7 +77,10 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
             `\`${relative}\`, listed in ${list}, does not exist (looked for ${path.relative(process.cwd(), file)}); create it or remove it from ${list}`,
             'missing-chapter',
           )
-        : listed(`\`${relative}\`, listed in ${list}, cannot be read: ${source.missing}; list a Markdown file`, 'unreadable-chapter');
+        : listed(
+            `\`${relative}\`, listed in ${list}, cannot be read: ${source.missing}${isPermissionProblem(source.code) ? '' : '; list a Markdown file'}`,
+            'unreadable-chapter',
+          );
     }
     if ('problem' in source) {
       problems.push({ file, ...source.problem, rule: 'bad-encoding' });

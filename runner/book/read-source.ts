@@ -15,7 +15,10 @@ export const MAX_SOURCE_BYTES = 4 * 1024 * 1024;
 
 export type SourceResult =
   | { text: string }
-  /** The file cannot be read at all; `missing` says why, in words. */
+  /**
+   * The file cannot be read at all; `missing` says why, in words, and for a file that is there
+   * but not this user's to read (`code` EACCES) also what to do.
+   */
   | { missing: string; code: string }
   /** The file is read but its text is unusable at this position. */
   | { problem: { line: number; column: number; message: string } };
@@ -111,7 +114,7 @@ function describeReadError(file: string, code: string, error: Error): string {
       return `the name ${file.length > 80 ? `${file.slice(0, 77)}...` : file} is too long for the file system`;
     case 'EACCES':
     case 'EPERM':
-      return `${file} cannot be read (permission denied)`;
+      return `${file} is not readable by this user (permission denied); let this user read it (chmod a+r, and a+x on its folders) or run lab as its owner`;
     case 'ELOOP':
       return `${file} is a symbolic link that leads back to itself (a loop)`;
     case 'ENXIO':
@@ -150,4 +153,9 @@ function position(text: string, index: number): { line: number; column: number }
   const before = text.slice(0, index);
   const line = before.split('\n').length;
   return { line, column: index - before.lastIndexOf('\n') };
+}
+
+/** Whether `missing` already says what to do (the file is there, but not this user's to read). */
+export function isPermissionProblem(code: string): boolean {
+  return code === 'EACCES' || code === 'EPERM';
 }

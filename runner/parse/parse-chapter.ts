@@ -14,7 +14,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
-import { readSource } from '../book/read-source.js';
+import { isPermissionProblem, readSource } from '../book/read-source.js';
 import {
   DEFAULTS,
   ID_PATTERN,
@@ -524,13 +524,28 @@ function readInclude(include: string, context: ChapterContext): { content: strin
       return { error: `\`include=${include}\` leads outside snippets/ through a link; include the file itself` };
     }
     const source = readSource(real);
-    if ('missing' in source) return { error: `\`include=${include}\` cannot be read: ${source.missing}; include a file` };
+    if ('missing' in source) {
+      return {
+        error: `\`include=${include}\` cannot be read: ${source.missing}${isPermissionProblem(source.code) ? '' : '; include a file'}`,
+      };
+    }
     if ('problem' in source) {
       const { line, column, message } = source.problem;
       return { error: `\`include=${include}\`, line ${line}, column ${column}: ${message}` };
     }
     return { content: source.text };
-  } catch {
+  } catch (error) {
+    // realpath fails: the file, or a folder on its way, is not there or not this user's to enter.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      const why =
+        code === 'EACCES'
+          ? 'a folder on its path cannot be entered by this user (permission denied); let this user enter it (chmod a+x) or run lab as its owner'
+          : code === 'ELOOP'
+            ? 'is a symbolic link that leads back to itself (a loop); include a file'
+            : `cannot be read (${(error as Error).message}); include a file`;
+      return { error: `\`include=${include}\`: ${why}` };
+    }
     return {
       error: `\`include=${include}\` names a file that does not exist (looked for ${path.relative(process.cwd(), resolved)}); create it or fix the path`,
     };

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -318,5 +319,21 @@ describe('parseChapter: blocks meant as steps that would silently never run', ()
 
   it('takes attribute values as written, without Markdown entities decoded', () => {
     expect(parse(`${fence}sh {sh title="a &amp; b"}\ntrue\n${fence}\n`).steps[0]?.title).toBe('a &amp; b');
+  });
+});
+
+describe('parseChapter: includes that cannot be read', () => {
+  it('says an include that is a symbolic link loop is a loop, not a missing file', () => {
+    symlinkSync('loop.yaml', path.join(root, 'snippets/loop.yaml'));
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/loop.yaml}\n${fence}\n`)).toEqual([
+      '1:29: `include=snippets/loop.yaml`: is a symbolic link that leads back to itself (a loop); include a file',
+    ]);
+  });
+
+  it('refuses an include that is a FIFO at once instead of waiting for a writer', () => {
+    execFileSync('mkfifo', [path.join(root, 'snippets/fifo.yaml')]);
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/fifo.yaml}\n${fence}\n`)).toEqual([
+      `1:29: \`include=snippets/fifo.yaml\` cannot be read: ${path.join(root, 'snippets/fifo.yaml')} is a FIFO (named pipe), not a file; include a file`,
+    ]);
   });
 });
