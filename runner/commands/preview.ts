@@ -61,6 +61,12 @@ function listen(server: Server, port: number): Promise<number> {
 
 function serveFile(outDir: string, request: IncomingMessage, response: ServerResponse): void {
   const reply = (status: number, text: string) => response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    // A static site takes no uploads; a form or a script posting here gets no page back.
+    response.setHeader('allow', 'GET, HEAD');
+    reply(405, 'Method not allowed: the preview serves static pages (GET and HEAD)');
+    return;
+  }
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
