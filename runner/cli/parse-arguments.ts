@@ -182,6 +182,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
     );
   }
   refuseForeignOptions(argv, given);
+  refuseRepeatedValues(argv);
   if (given === 'version') return readDefaults('version');
   return readValues(values, given, rest);
 }
@@ -282,6 +283,22 @@ function refuseForeignOptions(argv: readonly string[], command: CommandName): vo
         `\`${spellCommand(command)}\` does not take ${token.rawName}; it is for ${takers.map((name) => `\`${name}\``).join(', ')}. See \`${spellCommand(`${command} --help`)}\`.`,
       );
     }
+  }
+}
+
+/** `--book a --book b` would quietly take b; a flag that holds one value is given once (or twice alike). */
+function refuseRepeatedValues(argv: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    const option = OPTIONS[token.name as OptionName] as Option;
+    if (option.multiple) continue;
+    const before = seen.get(token.name);
+    if (before !== undefined && before !== token.value) {
+      throw new UsageError(`--${token.name} is given twice, as \`${before}\` and \`${token.value}\`; give it once`);
+    }
+    seen.set(token.name, token.value);
   }
 }
 

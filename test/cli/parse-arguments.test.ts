@@ -33,6 +33,14 @@ describe('parseArguments', () => {
       expect(() => parseArguments(['preview', '--port', port])).toThrow('--port takes a port number');
   });
 
+  it('refuses a flag that holds one value given twice with different values, instead of taking the last', () => {
+    expect(() => parseArguments(['run', 'chapter-1', '--book', 'a', '--book=b'])).toThrow(
+      '--book is given twice, as `a` and `b`; give it once',
+    );
+    expect(parseArguments(['run', 'chapter-1', '--parallel', '2', '--parallel', '2']).parallel).toBe(2);
+    expect(parseArguments(['run', 'chapter-1', '--report', 'a.json', '--report', 'b.xml']).reports).toEqual(['a.json', 'b.xml']);
+  });
+
   it('refuses words after a command that takes none', () => {
     expect(() => parseArguments(['list', 'chapter-3'])).toThrow('`lab list` takes no arguments, but was given `chapter-3`');
   });
