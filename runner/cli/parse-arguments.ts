@@ -329,7 +329,7 @@ function formatOverview(): string {
     '',
     `\`${spellCommand('COMMAND --help')}\` shows the options of one command.`,
     'Exit status: 0 passed, 1 a step or check failed, 2 bad input, 3 a preflight failed',
-    '(a missing tool or credentials), 130 interrupted.',
+    '(a missing tool or credentials), 130 interrupted, 70 a bug in lab.',
   );
   return `${lines.join('\n')}\n`;
 }
