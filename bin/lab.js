@@ -19,5 +19,6 @@ try {
       'Please report it with the lines below.\n' +
       `${error?.stack ?? ''}\n`,
   );
-  process.exitCode = EXIT.bug;
+  // Exit now, as an uncaught error would: a crashed run must not linger on its open handles.
+  process.exit(EXIT.bug);
 }
