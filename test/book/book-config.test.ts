@@ -129,3 +129,15 @@ describe('readBookConfig', () => {
     ]);
   });
 });
+
+describe('readBookConfig: aliases', () => {
+  it('says an alias names no anchor, at the alias, instead of calling it an alias bomb', () => {
+    expect(problems('title: x\nchapters: [a.md, *nope]\n')).toEqual([
+      '2:18: book.yaml has an alias *nope with no anchor &nope before it; set the anchor first, or write the value out',
+    ]);
+  });
+
+  it('takes an alias that refers to itself as the value it is, without looping', () => {
+    expect(problems('title: x\nchapters: &c [a.md, *c]\n')).toEqual(['2:21: `chapters.1`: must be text, not a list']);
+  });
+});
