@@ -2,7 +2,7 @@
 import { loadBookCached } from './book/load-book-cached.js';
 import { formatHelp, parseArguments, STATE_COMMANDS, type Arguments } from './cli/parse-arguments.js';
 import { refuseFlagsNpmTook } from './cli/refuse-npm-flags.js';
-import { refuseFilePath, refuseFolderPath, refuseOutOverBook } from './cli/refuse-paths.js';
+import { refuseFilePath, refuseFolderPath, refuseForeignStateFolder, refuseOutOverBook } from './cli/refuse-paths.js';
 import { respellCommands } from './cli/spell-command.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
@@ -66,6 +66,7 @@ function refuseUnusablePaths(args: Arguments): void {
   if (STATE_COMMANDS.includes(args.command)) {
     // list, status and janitor only read it; run and reset write progress, logs and the lock.
     refuseFolderPath('--state', args.state, { writable: (args.command === 'run' && !args.dryRun) || args.command === 'reset' });
+    refuseForeignStateFolder(args.state);
   }
   if (args.command === 'run') for (const report of args.reports) refuseFilePath('--report', report);
   if (args.command === 'build' || args.command === 'preview') {

@@ -3,7 +3,7 @@
  * must not end with a stack trace and a lost report because --report names a folder, and a site
  * must not be written over the book or the project.
  */
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './parse-arguments.js';
 
@@ -26,6 +26,31 @@ export function refuseFolderPath(flag: keyof typeof FOLDER_FLAGS, value: string,
   const { dir, stat } = findNearestExisting(wanted, refuse);
   if (!stat.isDirectory()) refuse(dir === wanted ? describeNonFolder(stat) : `${dir} is a file, so no folder can be made in it`);
   if (options.writable && !isWritable(dir)) refuse(`${dir} is not writable by this user`);
+}
+
+/**
+ * What lab keeps in a state folder (runner/state/state-store.ts and the OpenSSH transport make
+ * them). A folder that holds anything else, and no state.json, is someone else's: `lab reset
+ * --state .` would delete its logs/, and a run would work in its work/.
+ */
+const STATE_ENTRIES = /^(state\.json(\.\d+\.tmp)?|logs|tmp|work|lock|ssh)$/;
+
+/** `--state DIR` names a new or empty folder, one lab made, or the default .lab. */
+export function refuseForeignStateFolder(value: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(path.resolve(value));
+  } catch {
+    // Not there yet (made at the first run), or not a folder (refused by refuseFolderPath).
+    return;
+  }
+  if (entries.includes('state.json') || path.basename(path.resolve(value)) === '.lab') return;
+  const foreign = entries.filter((entry) => !STATE_ENTRIES.test(entry));
+  if (foreign.length === 0) return;
+  const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? ', ...' : '');
+  throw new UsageError(
+    `--state ${value}: it holds files that are not lab's (${shown}) and no lab state; lab would write, and \`lab reset\` delete, its logs/ there: name a new folder, such as .lab`,
+  );
 }
 
 /** `value` names a file that can be written: not a folder, in a folder (or where one can be made) this user may write. */

@@ -118,6 +118,23 @@ describe('a place to write that cannot be written', () => {
     expect(lab.read('state.txt')).toBe('mine\n');
   });
 
+  it("refuses --state naming someone else's folder, whose logs/ `lab reset` would delete", async () => {
+    const lab = workspace();
+    mkdirSync(`${lab.dir}/logs`);
+    lab.write('logs/app.log', 'mine\n');
+    const result = await lab.lab(['reset', '--state', '.']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      "lab: --state .: it holds files that are not lab's (docs, snippets) and no lab state; lab would write, and `lab reset` delete, its logs/ there: name a new folder, such as .lab",
+    );
+    expect(lab.read('logs/app.log')).toBe('mine\n');
+    // A folder lab made stays usable after a reset, as a new or empty one is.
+    mkdirSync(`${lab.dir}/state`);
+    for (const command of [['run', 'chapter-1'], ['reset'], ['run', 'chapter-1']]) {
+      expect((await lab.lab([...command, '--state', 'state'])).exitCode).toBe(0);
+    }
+  });
+
   it('refuses --report naming a folder before the run, so no run ends without its report', async () => {
     const lab = workspace();
     mkdirSync(`${lab.dir}/run.json`);
