@@ -183,6 +183,7 @@ export function parseArguments(argv: readonly string[]): Arguments {
   }
   refuseForeignOptions(argv, given);
   refuseRepeatedValues(argv);
+  refuseEmptyValues(argv);
   if (given === 'version') return readDefaults('version');
   return readValues(values, given, rest);
 }
@@ -299,6 +300,18 @@ function refuseRepeatedValues(argv: readonly string[]): void {
       throw new UsageError(`--${token.name} is given twice, as \`${before}\` and \`${token.value}\`; give it once`);
     }
     seen.set(token.name, token.value);
+  }
+}
+
+/**
+ * `--inventory "$HOSTS"` with HOSTS unset would quietly mean no hosts file (GCE, for real), and
+ * `--prefix ''` the book's prefix: an empty value is refused, never read as the flag's absence.
+ */
+function refuseEmptyValues(argv: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const empty = tokens.find((token) => token.kind === 'option' && token.value === '');
+  if (empty?.kind === 'option') {
+    throw new UsageError(`--${empty.name} was given an empty value (an unset variable?); give it a value, or leave the flag out`);
   }
 }
 

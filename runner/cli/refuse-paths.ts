@@ -19,9 +19,8 @@ const FOLDER_FLAGS = {
  */
 export function refuseFolderPath(flag: keyof typeof FOLDER_FLAGS, value: string, options: { writable: boolean }): void {
   const refuse = (why: string): never => {
-    throw new UsageError(`${flag} ${value || "''"}: ${why}; ${FOLDER_FLAGS[flag]}: name a folder (new or old) instead`);
+    throw new UsageError(`${flag} ${value}: ${why}; ${FOLDER_FLAGS[flag]}: name a folder (new or old) instead`);
   };
-  if (value === '') refuse('the name is empty');
   const wanted = path.resolve(value);
   const { dir, stat } = findNearestExisting(wanted, refuse);
   if (!stat.isDirectory()) refuse(dir === wanted ? describeNonFolder(stat) : `${dir} is a file, so no folder can be made in it`);
