@@ -36,7 +36,7 @@ export async function main(
     refuseUnusablePaths(args);
     // Loaded on demand: the site's pipeline (Shiki and its grammars) and the linters would
     // otherwise cost every `lab run` their start-up time.
-    if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal);
+    if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal, args);
     if (args.command === 'build') return await (await import('./commands/build.js')).buildCommand(args, terminal);
     if (args.command === 'preview') return await (await import('./commands/preview.js')).previewCommand(args, terminal);
     const book = await loadBookCached(args.book);

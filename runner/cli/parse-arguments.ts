@@ -45,6 +45,8 @@ export interface Arguments {
   port: number;
   /** list, status and check: print JSON (documented in docs/appendix-verification.md) instead of text. */
   json: boolean;
+  /** check: also render what the book applies from upstream at its pins. */
+  online: boolean;
 }
 
 /** A command line `lab` cannot act on: exit 2, nothing run. */
@@ -84,6 +86,7 @@ const OPTIONS = {
   out: { type: 'string', default: 'site' },
   port: { type: 'string', default: '4173' },
   json: { type: 'boolean', default: false },
+  online: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', default: false },
 } satisfies ParseArgsConfig['options'] & Record<string, Option>;
@@ -123,6 +126,7 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
   out: { value: 'DIR', help: 'where the site goes (default: site)', commands: ['build', 'preview'] },
   port: { value: 'PORT', help: 'the port on 127.0.0.1 (default: 4173; 0 picks a free one)', commands: ['preview'] },
   json: { help: 'print JSON with stable field names instead of text', commands: ['list', 'status', 'check'] },
+  online: { help: 'also render what the book applies from upstream at its pins and check it', commands: ['check'] },
   help: { help: 'this help (lab COMMAND --help: the help of one command)' },
   version: { help: "lab's version" },
 };
@@ -137,7 +141,7 @@ const COMMAND_HELP: Record<CommandName, [form: string, description: string][]> =
   check: [
     [
       'check',
-      'verify the book offline: grammar, variables, shellcheck, gcloud\ncommands, YAML and kubeadm config, outputs, links, secrets',
+      'verify the book offline: grammar, variables, shellcheck, gcloud and\nkubectl through the real tools, Kubernetes schemas, privileges,\noutputs, links, secrets (--online: also what it applies from upstream)',
     ],
   ],
   list: [['list', 'chapters with their status and step counts']],
@@ -249,6 +253,7 @@ function readValues(values: Values, command: CommandName, chapters: string[]): A
     out: values.out,
     port,
     json: values.json,
+    online: values.online,
   };
 }
 

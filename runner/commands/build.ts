@@ -1,4 +1,4 @@
-/** `lab build`: the site in site/ (or --out DIR), with a run report if one is given. */
+/** `lab build`: the site in site/ (or --out DIR), with the run reports given, if any. */
 import path from 'node:path';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { buildSite } from '../site/build-site.js';
@@ -6,8 +6,9 @@ import type { Terminal } from './terminal.js';
 
 export async function buildCommand(args: Arguments, terminal: Terminal): Promise<number> {
   const started = performance.now();
-  const report = args.reports.find((file) => file.endsWith('.json'));
-  const result = await buildSite({ bookDir: args.book, outDir: args.out, ...(report ? { report } : {}) });
+  // Several run reports: the newest is the last run; older ones say when each chapter last passed.
+  const reports = args.reports.filter((file) => file.endsWith('.json'));
+  const result = await buildSite({ bookDir: args.book, outDir: args.out, reports });
   const where = path.relative(process.cwd(), path.join(result.outDir, 'index.html'));
   terminal.out.write(
     `Built ${result.pages} pages in ${Math.round(performance.now() - started)} ms. Open ${where} in a browser, or run \`npm run preview\`.\n`,

@@ -16,6 +16,7 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css',
   '.js': 'text/javascript',
   '.json': 'application/json',
+  '.svg': 'image/svg+xml',
 };
 
 export async function previewCommand(args: Arguments, terminal: Terminal): Promise<number> {
@@ -82,7 +83,16 @@ function serveFile(outDir: string, request: IncomingMessage, response: ServerRes
   const file = path.join(outDir, path.normalize(pathname).replace(/^(\.\.[/\\])+/, ''));
   const target = file.endsWith(path.sep) || isFolder(file) ? path.join(file, 'index.html') : file;
   if (!target.startsWith(outDir + path.sep) || !isFile(target)) {
-    reply(404, 'Not found');
+    // The site's own 404 page, as a static host would serve it.
+    const notFound = path.join(outDir, '404.html');
+    if (!isFile(notFound)) {
+      reply(404, 'Not found');
+      return;
+    }
+    response.writeHead(404, { 'content-type': TYPES['.html']! });
+    createReadStream(notFound)
+      .on('error', () => response.destroy())
+      .pipe(response);
     return;
   }
   response.writeHead(200, { 'content-type': TYPES[path.extname(target)] ?? 'application/octet-stream' });

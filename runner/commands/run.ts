@@ -3,11 +3,13 @@ import type { Book, Chapter } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
-import { checkTransportArguments, connectHosts } from '../execute/connect-hosts.js';
+import { connectHosts, type HostAccess } from '../execute/connect-hosts.js';
 import { preflightGce, type GceSettings } from '../execute/inventories/gce.js';
 import { findMissingTools, PreflightError } from '../execute/preflight.js';
 import { runPlan } from '../execute/run-plan.js';
-import { maskFor, startVariables, type Variables } from '../execute/variables.js';
+import { closeWatchdog, watchScratchDir } from '../execute/watchdog.js';
+import { startVariables, type Variables } from '../execute/variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 import {
   chapterStatus,
   expandTarget,
@@ -21,7 +23,7 @@ import { buildReport } from '../report/build-report.js';
 import { printPlan } from '../report/print-plan.js';
 import { createProgress } from '../report/progress.js';
 import { describeOutcome } from '../report/summarize-run.js';
-import { writeReport } from '../report/write-reports.js';
+import { writeReport, writeReportsAsTheRunGoes } from '../report/write-reports.js';
 import type { LabState, StateStore } from '../state/state-store.js';
 import type { Terminal } from './terminal.js';
 import { watchInterrupts } from './watch-interrupts.js';
@@ -34,29 +36,41 @@ interface Selection {
 }
 
 export async function runCommand(args: Arguments, book: Book, store: StateStore, terminal: Terminal): Promise<number> {
-  checkTransportArguments(args);
-  const state = store.load();
-  const variables = startVariables(book, state);
+  const access = chooseHostAccess(args);
   const selection = selectChapters(args, book);
-
-  // Preflights come before the dependency check: fixing the workstation comes first.
-  const gce = args.dryRun ? undefined : await preflight(args, book, selection, variables);
-  const plan = planSelection(args, book, state, selection);
   if (args.dryRun) {
-    printPlan(plan, book, variables, terminal.out);
+    const state = store.load();
+    printPlan(planSelection(args, book, state, selection), book, startVariables(book, state), terminal.out);
     return 0;
   }
-
-  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
+  // The state is read and written only under the lock: a run that read it before another run
+  // finished would run that run's steps again and save over its records.
   const unlock = store.lock();
-  let connections: Awaited<ReturnType<typeof connectHosts>>;
+  // If the runner dies, its scratch files (scripts holding every variable, secrets included) go.
+  watchScratchDir(store.scratchDir);
   try {
-    connections = await connectHosts({ args, book, store, ...(gce ? { gce } : {}) }, hosts);
-  } catch (error) {
+    return await runLocked(args, access, book, store, terminal, selection);
+  } finally {
     unlock();
-    throw error;
+    closeWatchdog();
   }
-  const interrupts = watchInterrupts();
+}
+
+async function runLocked(
+  args: Arguments,
+  access: HostAccess,
+  book: Book,
+  store: StateStore,
+  terminal: Terminal,
+  selection: Selection,
+): Promise<number> {
+  const state = store.load();
+  const variables = startVariables(book, state);
+  // Preflights come before the dependency check: fixing the workstation comes first.
+  const gce = await preflight(args, book, selection, variables);
+  const plan = planSelection(args, book, state, selection);
+  const hosts = [...new Set(stepsToRun(plan).flatMap((entry) => entry.hosts))].filter((host) => host !== WORKSTATION);
+  const connections = await connectHosts({ access, book, store, ...(gce ? { gce } : {}) }, hosts);
   const progress = createProgress({
     out: terminal.out,
     live: terminal.live,
@@ -65,6 +79,7 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     logsDir: store.logsDir,
     mask: () => maskFor(variables),
   });
+  const interrupts = watchInterrupts((message) => progress.notice?.(message));
   try {
     const result = await runPlan(plan, {
       book,
@@ -72,7 +87,7 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
       state,
       variables,
       transportFor: connections.transportFor,
-      observer: progress,
+      observer: writeReportsAsTheRunGoes(book, variables, args.reports, progress),
       signal: interrupts.runSignal,
       cleanupSignal: interrupts.cleanupSignal,
       verbose: args.verbose,
@@ -90,8 +105,19 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
     progress.stop();
     await connections.close();
     interrupts.dispose();
-    unlock();
   }
+}
+
+/** The flags that say how hosts are reached, as one of the combinations that work. */
+function chooseHostAccess(args: Arguments): HostAccess {
+  if (args.ssh === 'gcloud') {
+    if (args.inventory) {
+      throw new UsageError('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
+    }
+    return { ssh: 'gcloud', iap: args.iap };
+  }
+  if (args.iap) throw new UsageError('--tunnel-through-iap goes with --ssh gcloud');
+  return { ssh: 'openssh', ...(args.inventory ? { inventory: args.inventory } : {}) };
 }
 
 function selectChapters(args: Arguments, book: Book): Selection {

@@ -2,9 +2,9 @@
 import path from 'node:path';
 import type { Book } from '../book/types.js';
 import { spellCommand } from '../cli/spell-command.js';
-import { startVariables, describeVariables, maskFor } from '../execute/variables.js';
+import { startVariables, describeVariables } from '../execute/variables.js';
+import { createMask, maskFor } from '../mask/mask-secrets.js';
 import { chapterStatus } from '../plan/plan-run.js';
-import { createMask } from '../report/mask-secrets.js';
 import type { StateStore } from '../state/state-store.js';
 import type { Terminal } from './terminal.js';
 

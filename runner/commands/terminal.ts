@@ -20,5 +20,5 @@ export function detectTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
  * a half-built cluster, and its results are in .lab/ and the reports); the output is dropped.
  */
 function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EPIPE') throw error;
+  if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error; // EIO: the terminal was closed (SIGHUP)
 }

@@ -16,7 +16,7 @@ import type { RunContext } from './run-plan.js';
 import { runOnHosts } from './run-on-hosts.js';
 import type { LogWriter } from '../state/log-writer.js';
 import type { LabState } from '../state/state-store.js';
-import { maskFor } from './variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 
 const DIAGNOSTIC_TIMEOUT_MS = 60_000;
 

@@ -5,7 +5,6 @@
 import { runTool } from './run-tool.js';
 import type { Book } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
-import { UsageError, type Arguments } from '../cli/parse-arguments.js';
 import type { StateStore } from '../state/state-store.js';
 import { createGceInventory, type GceSettings } from './inventories/gce.js';
 import type { HostAddress, Inventory } from './inventories/inventory.js';
@@ -14,8 +13,15 @@ import { createGcloudSshTransport, gcloudSshArgs } from './transports/gcloud-ssh
 import { createLocalTransport } from './transports/local.js';
 import { createOpenSshTransport } from './transports/openssh.js';
 
+/**
+ * How the hosts are reached: OpenSSH (the default) or `gcloud compute ssh` (optionally through
+ * IAP), to GCE instances or to the hosts of an inventory file. Only combinations that work can be
+ * written down; the CLI turns its flags into one of these.
+ */
+export type HostAccess = { ssh: 'openssh'; inventory?: string } | { ssh: 'gcloud'; iap: boolean };
+
 export interface ConnectOptions {
-  args: Arguments;
+  access: HostAccess;
   book: Book;
   store: StateStore;
   /** Set when the run uses GCE (the preflight passed). */
@@ -46,8 +52,8 @@ export async function connectHosts(options: ConnectOptions, hosts: readonly stri
 
 async function openInventory(options: ConnectOptions): Promise<Inventory | undefined> {
   // Loaded only for --inventory: its YAML validation is no cost of a plain run.
-  if (options.args.inventory)
-    return (await import('./inventories/hosts-file.js')).readHostsFile(options.args.inventory, options.book.hosts);
+  if (options.access.ssh === 'openssh' && options.access.inventory)
+    return (await import('./inventories/hosts-file.js')).readHostsFile(options.access.inventory, options.book.hosts);
   return options.gce ? createGceInventory(options.gce) : undefined;
 }
 
@@ -61,17 +67,9 @@ const NO_INVENTORY: Transport = {
   async close() {},
 };
 
-/** Checks the combination of flags before anything runs. */
-export function checkTransportArguments(args: Arguments): void {
-  if (args.ssh === 'gcloud' && args.inventory) {
-    throw new UsageError('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
-  }
-  if (args.iap && args.ssh !== 'gcloud') throw new UsageError('--tunnel-through-iap goes with --ssh gcloud');
-}
-
 function createRemoteTransport(options: ConnectOptions, inventory: Inventory): Transport {
-  const { args, store, gce } = options;
-  if (args.ssh === 'gcloud') return createGcloudSshTransport({ inventory, iap: args.iap });
+  const { access, store, gce } = options;
+  if (access.ssh === 'gcloud') return createGcloudSshTransport({ inventory, iap: access.iap });
   return createOpenSshTransport({ inventory, stateDir: store.dir, ...(gce ? { prepare: prepareGceKeys() } : {}) });
 }
 

@@ -7,7 +7,8 @@
 const ENTRY = /^declare -[a-zA-Z-]*x[a-zA-Z]* ([A-Za-z_][A-Za-z0-9_]*)(?:=("(?:[^"\\]|\\[\s\S])*"|\$'(?:[^'\\]|\\[\s\S])*'))?$/gm;
 
 export function parseDeclareExports(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
+  // No prototype: `__proto__` is a name bash allows, and a plain object would drop it.
+  const env: Record<string, string> = Object.create(null);
   for (const match of text.matchAll(ENTRY)) {
     const [, name, quoted] = match;
     if (quoted === undefined) continue;

@@ -4,7 +4,7 @@
  */
 import type { Step } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
-import type { Mask } from '../report/mask-secrets.js';
+import type { Mask } from '../mask/mask-secrets.js';
 import type { LogWriter } from '../state/log-writer.js';
 import { mapLimited } from './map-limited.js';
 import type { RunObserver } from './results.js';
@@ -59,7 +59,7 @@ export function runOnHosts(step: Step, hosts: readonly string[], script: string,
 }
 
 function pickVariables(values: ReadonlyMap<string, string>, names: readonly string[]): Record<string, string> {
-  const picked: Record<string, string> = {};
+  const picked: Record<string, string> = Object.create(null);
   for (const name of names) {
     const value = values.get(name);
     if (value !== undefined) picked[name] = value;

@@ -25,7 +25,8 @@ import { runChecksEarly } from './run-checks-early.js';
 import type { Transport } from './transport.js';
 import { runOnHosts } from './run-on-hosts.js';
 import { collectDiagnostics } from './collect-diagnostics.js';
-import { applyExportedEnv, assignVariable, maskFor, saveVariables, type Variables } from './variables.js';
+import { applyExportedEnv, assignVariable, saveVariables, type Variables } from './variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 
 export interface RunContext {
   book: Book;

@@ -3,6 +3,9 @@
  * stop the whole tree it starts (a `sleep` under bash, kubectl under a pipeline), not just bash.
  */
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { BoundedText } from './bounded-text.js';
+import { forgetGroup, watchGroup } from './watchdog.js';
 
 export interface SpawnTreeOptions {
   env?: NodeJS.ProcessEnv;
@@ -17,6 +20,8 @@ export interface SpawnTreeOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Output beyond the head and tail the result keeps. */
+  onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void;
   /** Between SIGTERM and SIGKILL. */
   killGraceMs?: number;
 }
@@ -29,6 +34,8 @@ export interface SpawnTreeResult {
   stderr: string;
   timedOut: boolean;
   interrupted: boolean;
+  /** Characters of output kept out of stdout and stderr. */
+  omitted: number;
   /** spawn itself failed (command not found, ...). */
   spawnError?: Error;
 }
@@ -38,14 +45,16 @@ const LINGER_MS = 500;
 
 export function spawnTree(command: string, args: readonly string[], options: SpawnTreeOptions = {}): Promise<SpawnTreeResult> {
   return new Promise((resolve) => {
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
+    const keep = (stream: 'stdout' | 'stderr') =>
+      new BoundedText(options.onOmitted && ((text: string) => options.onOmitted!(stream, text)));
+    const stdout = keep('stdout');
+    const stderr = keep('stderr');
     let timedOut = false;
     let interrupted = false;
     let killTimer: NodeJS.Timeout | undefined;
 
     if (options.signal?.aborted) {
-      resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: false, interrupted: true });
+      resolve({ exitCode: -1, stdout: '', stderr: '', timedOut: false, interrupted: true, omitted: 0 });
       return;
     }
 
@@ -56,6 +65,8 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
 
+    // Whatever happens to the runner, this group does not outlive it.
+    if (child.pid !== undefined) watchGroup(child.pid);
     const stopTree = () => {
       signalGroup(child.pid, 'SIGTERM');
       killTimer ??= setTimeout(() => signalGroup(child.pid, 'SIGKILL'), options.killGraceMs ?? 2000);
@@ -73,9 +84,14 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
             stopTree();
           }, options.timeoutMs);
 
-    const collect = (chunks: Buffer[], stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      chunks.push(chunk);
-      options.onOutput?.(stream, chunk.toString('utf8'));
+    const collect = (kept: BoundedText, stream: 'stdout' | 'stderr') => {
+      // A multi-byte character may be split across chunks.
+      const decoder = new StringDecoder('utf8');
+      return (chunk: Buffer) => {
+        const text = decoder.write(chunk);
+        kept.push(text);
+        options.onOutput?.(stream, text);
+      };
     };
     child.stdout!.on('data', collect(stdout, 'stdout'));
     child.stderr!.on('data', collect(stderr, 'stderr'));
@@ -96,13 +112,15 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
       // Anything the script left behind in its group goes too.
       if (timedOut || interrupted) signalGroup(child.pid, 'SIGKILL');
       clearTimeout(killTimer);
+      if (child.pid !== undefined) forgetGroup(child.pid);
       resolve({
         exitCode: code ?? -1,
         ...(signal ? { signal } : {}),
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
+        stdout: stdout.text(),
+        stderr: stderr.text(),
         timedOut,
         interrupted,
+        omitted: stdout.omitted + stderr.omitted,
         ...(spawnError ? { spawnError } : {}),
       });
     };

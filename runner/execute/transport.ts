@@ -17,6 +17,8 @@ export interface ScriptRequest {
   signal: AbortSignal;
   /** Streams output as it arrives, for --verbose. */
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Output beyond the head and tail a result keeps (see bounded-text.ts), as it arrives. */
+  onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void;
   /** Where a transport may keep a per-run file, such as the exported environment. */
   scratchDir: string;
 }
@@ -28,10 +30,15 @@ export interface ScriptResult {
   stderr: string;
   timedOut: boolean;
   interrupted: boolean;
-  /** The connection failed before or while the script ran; worth retrying. */
-  connectionLost: boolean;
+  /**
+   * The connection failed: before the script started (nothing ran, so it is safe to try again), or
+   * while it ran (it may still be running on the host, so it must not be started a second time).
+   */
+  connectionLost: false | 'before-start' | 'during-step';
   /** The transport could not run the script at all; says why. */
   error?: string;
+  /** Characters of output left out of stdout and stderr (kept only at their head and tail). */
+  omitted?: number;
   /** The exported environment at the script's end, where the transport can see it. */
   exportedEnv?: Record<string, string>;
 }

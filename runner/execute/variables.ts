@@ -3,7 +3,7 @@
  * value a step captured or exported (kept in the state, so they survive into later runs).
  */
 import type { Book } from '../book/types.js';
-import { announceSecrets, createMask, type Mask } from '../report/mask-secrets.js';
+import type { Mask } from '../mask/mask-secrets.js';
 
 export interface Variables {
   values: Map<string, string>;
@@ -62,24 +62,10 @@ export function applyExportedEnv(
 }
 
 export function saveVariables(variables: Variables): SavedVariables {
-  const vars: Record<string, string> = {};
+  // No prototype: a variable named `__proto__` is saved like any other.
+  const vars: Record<string, string> = Object.create(null);
   for (const name of variables.assigned) vars[name] = variables.values.get(name)!;
   return { vars, secret: [...variables.secret].filter((name) => variables.values.has(name)) };
-}
-
-const masks = new WeakMap<Variables, { key: string; mask: Mask }>();
-
-/** The mask for the secrets known now; rebuilt only when they change. */
-export function maskFor(variables: Variables): Mask {
-  const values = [...variables.secret].map((name) => variables.values.get(name) ?? '');
-  const key = values.join('\0');
-  const cached = masks.get(variables);
-  if (cached?.key === key) return cached.mask;
-  const mask = createMask(values);
-  masks.set(variables, { key, mask });
-  // Every print goes through here first, so GitHub learns a secret before it can be printed.
-  announceSecrets(values, process.stdout);
-  return mask;
 }
 
 /** The values of `names`, with secrets replaced for display. */

@@ -1,6 +1,5 @@
 /** Deletes what findLabResources found, kind by kind in dependency order, and says what happened. */
-import { runTool } from '../execute/run-tool.js';
-import { DELETION_ORDER, deleteArgs, type LabResource } from './find-lab-resources.js';
+import { DELETION_ORDER, deleteArgs, type Gcloud, type LabResource } from './find-lab-resources.js';
 
 export interface DeletionResult {
   resource: LabResource;
@@ -9,6 +8,7 @@ export interface DeletionResult {
 }
 
 export async function deleteLabResources(
+  gcloud: Gcloud,
   resources: LabResource[],
   project: string,
   onResult: (result: DeletionResult) => void,
@@ -20,11 +20,11 @@ export async function deleteLabResources(
       resources
         .filter((resource) => resource.kind === kind)
         .map(async (resource): Promise<DeletionResult> => {
-          const result = await runTool('gcloud', deleteArgs(resource, project), { stdin: 'ignore', timeout: 600_000 });
+          const result = await gcloud(deleteArgs(resource, project), 600_000);
           const outcome =
             result.exitCode === 0
               ? { resource, deleted: true }
-              : { resource, deleted: false, error: result.stderr.trim().split('\n').at(-1) ?? '' };
+              : { resource, deleted: false, error: result.stderr.trim().split('\n').at(-1) || `exit status ${result.exitCode}` };
           onResult(outcome);
           return outcome;
         }),
@@ -37,5 +37,5 @@ export async function deleteLabResources(
 export function describeResource(resource: LabResource): string {
   const where =
     'zone' in resource.scope ? `zone ${resource.scope.zone}` : 'region' in resource.scope ? `region ${resource.scope.region}` : 'global';
-  return `${resource.kind.padEnd(26)} ${resource.name.padEnd(40)} ${where.padEnd(28)} created ${resource.created.toISOString()}`;
+  return `${resource.kind.padEnd(26)} ${resource.name.padEnd(40)} ${where.padEnd(28)} created ${Number.isNaN(resource.created.getTime()) ? 'at an unknown time' : resource.created.toISOString()}`;
 }

@@ -11,6 +11,7 @@ import type { Book, Page } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { parseMarkdown } from '../parse/parse-chapter.js';
 import { problemAt } from './locate.js';
+import type { Rule } from './rule.js';
 
 export function checkLinks(book: Book): Problem[] {
   const pages = [...book.chapters, ...book.appendices];
@@ -62,3 +63,18 @@ function findUnlistedPages(book: Book): Problem[] {
       ),
     );
 }
+
+export const linksRule: Rule = {
+  name: 'links',
+  doc: {
+    summary:
+      'Links between pages and to snippets lead somewhere, anchors included (`broken-link`), and every Markdown file of the book is in book.yaml (`unlisted-page`).',
+    bad: {
+      chapter: '# Example\n\nSee [the setup](#set-up) and [the next page](02-next.md).\n',
+      files: { 'docs/draft.md': '# Draft\n' },
+      findings: ['3:5 broken-link', '3:30 broken-link', 'docs/draft.md:1:1 unlisted-page'],
+    },
+    good: { chapter: '# Example\n\n## Set up\n\nSee [the setup](#set-up).\n' },
+  },
+  check: ({ book }) => checkLinks(book),
+};

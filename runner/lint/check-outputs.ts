@@ -3,6 +3,7 @@ import type { CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { ANY_LINES } from '../checks/match-output.js';
 import { problemAt } from './locate.js';
+import type { Rule } from './rule.js';
 
 const ALMOST_ANY_TEXT = /\[(?:\.|\.\.\.+| \.\. ?|\. \.)\]/;
 
@@ -43,3 +44,18 @@ export function checkOutputs(steps: CommandStep[]): Problem[] {
   }
   return problems;
 }
+
+export const outputsRule: Rule = {
+  name: 'outputs',
+  doc: {
+    summary:
+      'An output block uses `...` alone on its line (`output-ellipsis`), `[..]` and no near miss of it (`output-wildcard`), and says more than "anything" (`output-vacuous`).',
+    bad: {
+      chapter:
+        '```sh {sh}\necho v1.2\n```\n\n```text {output}\n ...\nv1.[...]\n```\n\n```sh {sh}\necho\n```\n\n```text {output}\n...\n```\n',
+      findings: ['6:1 output-ellipsis', '7:4 output-wildcard', '14:1 output-vacuous'],
+    },
+    good: { chapter: '```sh {sh}\necho v1.2\n```\n\n```text {output}\nv1.[..]\n```\n' },
+  },
+  check: ({ commands }) => checkOutputs(commands),
+};

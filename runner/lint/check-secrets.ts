@@ -6,6 +6,7 @@ import type { Book, CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { locateInBlock, problemAt } from './locate.js';
 import { commandWords, scanShell } from './scan-shell.js';
+import type { Rule } from './rule.js';
 
 /** Commands that print a bootstrap token or a certificate key. */
 const MAKES_SECRET = /\bkubeadm\s+(token\s+(create|generate)|certs\s+certificate-key|init\s+phase\s+upload-certs)\b/;
@@ -46,3 +47,21 @@ export function checkSecrets(book: Book, steps: CommandStep[]): Problem[] {
   }
   return problems;
 }
+
+export const secretsRule: Rule = {
+  name: 'secrets',
+  doc: {
+    summary:
+      'A step that captures a bootstrap token or certificate key is marked `secret` (`unmarked-secret`), and no step that handles a secret traces its commands with set -x (`xtrace-secret`).',
+    bad: {
+      chapter:
+        '```sh {kubeadm on=controllers capture=JOIN_TOKEN}\nkubeadm token create\n```\n\n```sh {sh secret}\nset -x\necho "${JOIN_TOKEN}" > token\n```\n',
+      findings: ['1:1 unmarked-secret', '6:1 xtrace-secret'],
+    },
+    good: {
+      chapter:
+        '```sh {kubeadm on=controllers capture=JOIN_TOKEN secret}\nkubeadm token create\n```\n\n```sh {sh}\necho "${JOIN_TOKEN}" > token\n```\n',
+    },
+  },
+  check: ({ book, commands }) => checkSecrets(book, commands),
+};

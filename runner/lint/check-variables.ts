@@ -10,6 +10,7 @@ import type { Problem } from '../book/problems.js';
 import { findVariableReferences } from '../parse/find-variables.js';
 import { locateInBlock, locateInFile, problemAt } from './locate.js';
 import { scanShell } from './scan-shell.js';
+import type { Rule } from './rule.js';
 
 /** Set by bash or by login on every machine, so a step may read them without defining them. */
 export const ALWAYS_DEFINED = new Set([
@@ -90,3 +91,14 @@ function undefinedUses(step: Step, defined: ReadonlySet<string>, root: string): 
 function message(name: string): string {
   return `\`$${name}\` is not defined before this step; define it in book.yaml vars:, capture it in an earlier step (capture=${name}), or export it in an earlier workstation step`;
 }
+
+export const variablesRule: Rule = {
+  name: 'variables',
+  doc: {
+    summary:
+      'Every variable a step reads is defined before it, in book order (book.yaml vars:, an earlier capture=, an earlier workstation export, or the block itself): `undefined-variable`.',
+    bad: { chapter: '```sh {sh}\necho "${CLUSTER_NAME}"\n```\n', findings: ['2:7 undefined-variable'] },
+    good: { chapter: '```sh {sh}\nCLUSTER_NAME=lab\necho "${CLUSTER_NAME}"\n```\n' },
+  },
+  check: ({ book }) => checkVariables(book),
+};

@@ -14,6 +14,7 @@ import { parseMarkdown } from '../parse/parse-chapter.js';
 import { visit } from 'unist-util-visit';
 import { ARGUMENT_LISTS, COMPONENT_CONFIG_API_GROUPS, KUBEADM_API_VERSION, KUBEADM_KINDS } from './kubeadm-v1beta4.js';
 import { problemAt } from './locate.js';
+import type { Rule } from './rule.js';
 
 export interface YamlSource {
   file: string;
@@ -217,3 +218,29 @@ function scalarAt(document: Document, keyPath: readonly string[]): string | unde
   const node = document.getIn(keyPath, true);
   return isScalar(node) && node.value !== null && node.value !== '' ? String(node.value) : undefined;
 }
+
+export const yamlRule: Rule = {
+  name: 'yaml',
+  doc: {
+    summary:
+      "YAML blocks and snippets parse (`bad-yaml`); objects name apiVersion, kind and metadata.name (`k8s-object`); kubeadm configuration is v1beta4 with its kinds, fields and list-form extraArgs (`kubeadm-api-version`, `kubeadm-kind`, `kubeadm-field`, `kubeadm-extra-args`), a controlPlaneEndpoint when there are several controllers (`kubeadm-endpoint`), and the book's pod subnet (`kubeadm-pod-subnet`).",
+    bad: {
+      chapter: '```yaml {file=/etc/kubernetes/kubeadm/init.yaml on=controllers include=snippets/init.yaml}\n```\n',
+      bookYaml: 'vars:\n  POD_CIDR: 10.244.0.0/16\n',
+      files: {
+        'snippets/init.yaml':
+          'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncontrolPlaneEndpoint: lb:6443\nnetworking:\n  podSubnet: 10.0.0.0/16\napiServer:\n  extraArgs:\n    cloud-provider: external\n',
+      },
+      findings: ['snippets/init.yaml:5:14 kubeadm-pod-subnet', 'snippets/init.yaml:8:5 kubeadm-extra-args'],
+    },
+    good: {
+      chapter: '```yaml {file=/etc/kubernetes/kubeadm/init.yaml on=controllers include=snippets/init.yaml}\n```\n',
+      bookYaml: 'vars:\n  POD_CIDR: 10.244.0.0/16\n',
+      files: {
+        'snippets/init.yaml':
+          'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\ncontrolPlaneEndpoint: lb:6443\nnetworking:\n  podSubnet: ${POD_CIDR}\napiServer:\n  extraArgs:\n    - name: cloud-provider\n      value: external\n',
+      },
+    },
+  },
+  check: ({ book }) => checkYaml(findYamlSources(book), rulesFor(book)),
+};

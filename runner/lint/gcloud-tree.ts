@@ -17,12 +17,16 @@ export interface GcloudTree {
 
 const TREE_FILE = 'data/cli/gcloud_completions.py';
 
+/** The SDK's root folder of the gcloud on PATH (bin/gcloud is usually a link to <root>/bin/gcloud). */
+export function findGcloudRoot(searchPath = process.env.PATH ?? ''): string | undefined {
+  const binary = findOnPath('gcloud', searchPath);
+  return binary ? path.resolve(path.dirname(realpathSync(binary)), '..') : undefined;
+}
+
 /** The tree of the gcloud on PATH, or undefined when gcloud is not installed. */
 export function loadGcloudTree(searchPath = process.env.PATH ?? ''): GcloudTree | undefined {
-  const binary = findOnPath('gcloud', searchPath);
-  if (!binary) return undefined;
-  // bin/gcloud is usually a link into the SDK: <root>/bin/gcloud.
-  const root = path.resolve(path.dirname(realpathSync(binary)), '..');
+  const root = findGcloudRoot(searchPath);
+  if (!root) return undefined;
   const file = path.join(root, TREE_FILE);
   if (!existsSync(file)) return undefined;
   const source = readFileSync(file, 'utf8');
@@ -43,10 +47,20 @@ export function loadGcloudTree(searchPath = process.env.PATH ?? ''): GcloudTree 
   }
 }
 
+let loaded: { tree: GcloudTree | undefined } | undefined;
+
+/** The tree of the gcloud on PATH, read once per process: several rules look at it. */
+export function loadGcloudTreeOnce(): GcloudTree | undefined {
+  loaded ??= { tree: loadGcloudTree() };
+  return loaded.tree;
+}
+
 export interface GcloudProblem {
   /** Index of the offending word in the arguments. */
   index: number;
   message: string;
+  /** `gcloud-command` (no such command or flag) or `gcloud-value` (no choice of the flag). */
+  rule: 'gcloud-command' | 'gcloud-value';
 }
 
 /**
@@ -66,9 +80,24 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
       const [name] = word.split('=', 1) as [string];
       const kind = flags[name] ?? (name.startsWith('--no-') && flags[`--${name.slice(5)}`] === 'bool' ? 'bool' : undefined);
       if (kind === undefined) {
-        problems.push({ index, message: `\`gcloud ${names.join(' ')}\` has no flag ${name}` });
-      } else if (kind !== 'bool' && !word.includes('=')) {
-        index++;
+        problems.push({ index, message: `\`gcloud ${names.join(' ')}\` has no flag ${name}`, rule: 'gcloud-command' });
+        continue;
+      }
+      const inline = word.includes('=');
+      if (kind !== 'bool' && !inline) index++;
+      const value = inline ? word.slice(name.length + 1) : args[index];
+      // gcloud takes a choice in any case (`--subnet-mode=CUSTOM` works), so this compares so too.
+      if (
+        Array.isArray(kind) &&
+        value !== undefined &&
+        !value.includes('\0') &&
+        !kind.some((choice) => choice.toLowerCase() === value.toLowerCase())
+      ) {
+        problems.push({
+          index,
+          message: `\`gcloud ${names.join(' ')} ${name}\` takes ${kind.join(', ')}, not \`${value}\``,
+          rule: 'gcloud-value',
+        });
       }
       continue;
     }
@@ -90,6 +119,7 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
       problems.push({
         index,
         message: `\`gcloud ${[...names, word].join(' ')}\` is no gcloud command; \`gcloud ${names.join(' ')}\` has ${describeCommands(node)}`,
+        rule: 'gcloud-command',
       });
       return problems;
     }
@@ -99,6 +129,7 @@ export function checkGcloudArgs(tree: GcloudTree, args: readonly string[]): Gclo
     problems.push({
       index: args.length,
       message: `\`gcloud ${names.join(' ')}\` is a command group; name one of its commands: ${describeCommands(node)}`,
+      rule: 'gcloud-command',
     });
   }
   return problems;

@@ -66,5 +66,14 @@ export const ARGUMENT_LISTS: Record<string, readonly (readonly string[])[]> = {
   ],
 };
 
-/** Config kinds kubeadm reads from the same file; they are no Kubernetes objects and have no metadata. */
-export const COMPONENT_CONFIG_API_GROUPS = ['kubeadm.k8s.io/', 'kubelet.config.k8s.io/', 'kubeproxy.config.k8s.io/'];
+/**
+ * Config files of kubeadm and the components, which they read from disk: no Kubernetes objects,
+ * no metadata. apiserver.config.k8s.io holds the API server's (EncryptionConfiguration,
+ * AdmissionConfiguration; https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/).
+ */
+export const COMPONENT_CONFIG_API_GROUPS = [
+  'kubeadm.k8s.io/',
+  'kubelet.config.k8s.io/',
+  'kubeproxy.config.k8s.io/',
+  'apiserver.config.k8s.io/',
+];

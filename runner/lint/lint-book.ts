@@ -1,18 +1,43 @@
 /**
  * `lab check`: everything about the book that can be verified offline, in a second, before a
- * cloud is touched. Each rule is a module of this folder.
+ * cloud is touched. Each rule is a module of this folder with the shape of rule.ts; RULES lists
+ * them, the ones that wait for a tool first so the tools run while the others think.
  */
 import type { CommandStep } from '../book/types.js';
 import { readBook } from '../book/load-book.js';
 import { sortProblems, type Problem } from '../book/problems.js';
-import { checkGcloudCommands } from './check-gcloud.js';
-import { checkLinks } from './check-links.js';
-import { checkOutputs } from './check-outputs.js';
-import { checkSecrets } from './check-secrets.js';
-import { checkVariables } from './check-variables.js';
-import { checkYaml, findYamlSources, rulesFor } from './check-yaml.js';
-import { loadGcloudTree } from './gcloud-tree.js';
-import { runShellcheck } from './run-shellcheck.js';
+import { gcloudRule } from './check-gcloud.js';
+import { gcloudExpressionsRule } from './check-gcloud-expressions.js';
+import { kubectlRule } from './check-kubectl.js';
+import { linksRule } from './check-links.js';
+import { outputsRule } from './check-outputs.js';
+import { privilegeRule } from './check-privilege.js';
+import { secretsRule } from './check-secrets.js';
+import { setERule } from './check-set-e.js';
+import { variablesRule } from './check-variables.js';
+import { versionOutputRule } from './check-version-output.js';
+import { yamlRule } from './check-yaml.js';
+import { k8sSchemaRule } from './check-k8s-schema.js';
+import type { LintContext, Rule } from './rule.js';
+import { shellcheckRule } from './run-shellcheck.js';
+import { upstreamRule } from './check-upstream.js';
+
+export const RULES: readonly Rule[] = [
+  shellcheckRule,
+  kubectlRule,
+  upstreamRule,
+  gcloudExpressionsRule,
+  variablesRule,
+  outputsRule,
+  linksRule,
+  secretsRule,
+  yamlRule,
+  k8sSchemaRule,
+  gcloudRule,
+  privilegeRule,
+  setERule,
+  versionOutputRule,
+];
 
 export interface LintResult {
   problems: Problem[];
@@ -22,22 +47,23 @@ export interface LintResult {
   steps: number;
 }
 
-export async function lintBook(dir: string): Promise<LintResult> {
+export interface LintOptions {
+  online?: boolean;
+  /** Only these rules (the doc tests run one at a time). */
+  rules?: readonly Rule[];
+}
+
+export async function lintBook(dir: string, options: LintOptions = {}): Promise<LintResult> {
   const { book, problems } = readBook(dir);
   if (!book) return { problems, skipped: [], chapters: 0, steps: 0 };
   const steps = book.chapters.flatMap((chapter) => chapter.steps);
-  const commands = steps.filter((step): step is CommandStep => step.kind !== 'file');
   const skipped: string[] = [];
-
-  const shellcheck = runShellcheck(commands);
-  problems.push(...checkVariables(book), ...checkOutputs(commands), ...checkLinks(book), ...checkSecrets(book, commands));
-  problems.push(...checkYaml(findYamlSources(book), rulesFor(book)));
-  const tree = loadGcloudTree();
-  if (tree) problems.push(...checkGcloudCommands(commands, tree));
-  else skipped.push('gcloud commands were not checked: gcloud is not installed (https://cloud.google.com/sdk/docs/install)');
-  const shellProblems = await shellcheck;
-  if (shellProblems) problems.push(...shellProblems);
-  else skipped.push('shell blocks were not checked by shellcheck: it is not installed (apt-get install shellcheck)');
-
-  return { problems: sortProblems(problems), skipped, chapters: book.chapters.length, steps: steps.length };
+  const context: LintContext = {
+    book,
+    commands: steps.filter((step): step is CommandStep => step.kind !== 'file'),
+    online: options.online ?? false,
+    skip: (notice) => skipped.push(notice),
+  };
+  const found = await Promise.all((options.rules ?? RULES).map((rule) => rule.check(context)));
+  return { problems: sortProblems([...problems, ...found.flat()]), skipped, chapters: book.chapters.length, steps: steps.length };
 }

@@ -11,6 +11,7 @@ import type { CommandStep } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
 import { findOnPath } from '../execute/preflight.js';
 import { problemAt } from './locate.js';
+import type { Rule } from './rule.js';
 
 interface Finding {
   file: string;
@@ -55,3 +56,18 @@ export async function runShellcheck(steps: CommandStep[]): Promise<Problem[] | u
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export const shellcheckRule: Rule = {
+  name: 'shellcheck',
+  doc: {
+    summary: 'shellcheck finds nothing at severity warning or above in a shell step; the id is its code (`SC2086`, ...).',
+    bad: { chapter: '```sh {sh}\nfor f in $(ls /tmp); do echo "$f"; done\n```\n', findings: ['2:10 SC2045'] },
+    good: { chapter: '```sh {sh}\nfor f in /tmp/*; do echo "$f"; done\n```\n' },
+  },
+  async check({ commands, skip }) {
+    const problems = await runShellcheck(commands);
+    if (problems) return problems;
+    skip('shell blocks were not checked by shellcheck: it is not installed (apt-get install shellcheck)');
+    return [];
+  },
+};

@@ -20,11 +20,22 @@ export interface VariableUse {
   hasDefault: boolean;
 }
 
+/** A control operator between commands at the top level: `&&`, `||`, `|`, `;`, `&`, `(`, `)`, newline. */
+export interface Operator {
+  operator: string;
+  offset: number;
+}
+
 export interface ShellScan {
   uses: VariableUse[];
   defines: Set<string>;
   exports: Set<string>;
+  /** Every simple command, those inside $(...) included (before the command that holds them). */
   commands: Word[][];
+  /** The script's own commands (none from inside $(...)) and the operators between them, in order. */
+  sequence: (Word[] | Operator)[];
+  /** Each here-document: the command it feeds and its body (offset of its first line). */
+  heredocs: { command: Word[]; body: string; offset: number }[];
 }
 
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
@@ -48,16 +59,16 @@ const PREFIXES = new Set([
 ]);
 
 export function scanShell(script: string): ShellScan {
-  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [] };
-  scanInto(script, 0, scan);
+  const scan: ShellScan = { uses: [], defines: new Set(), exports: new Set(), commands: [], sequence: [], heredocs: [] };
+  scanInto(script, 0, scan, scan.sequence);
   for (const command of scan.commands) collectDefinitions(command, scan);
   return scan;
 }
 
-function scanInto(text: string, base: number, scan: ShellScan): void {
+function scanInto(text: string, base: number, scan: ShellScan, sequence?: (Word[] | Operator)[]): void {
   let words: Word[] = [];
   let word: Word | undefined;
-  const heredocs: { delimiter: string; quoted: boolean; strip: boolean }[] = [];
+  const heredocs: { delimiter: string; quoted: boolean; strip: boolean; command: Word[] }[] = [];
   const startWord = (at: number) => (word ??= { text: '', value: '', offset: base + at });
   const endWord = () => {
     if (word) words.push(word);
@@ -65,7 +76,10 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
   };
   const endCommand = () => {
     endWord();
-    if (words.length > 0) scan.commands.push(words);
+    if (words.length > 0) {
+      scan.commands.push(words);
+      sequence?.push(words);
+    }
     words = [];
   };
 
@@ -78,6 +92,7 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
     }
     if (char === '\n') {
       endCommand();
+      sequence?.push({ operator: '\n', offset: base + i });
       i++;
       // Heredoc bodies start on the next line.
       for (const heredoc of heredocs.splice(0)) i = skipHeredoc(text, i, base, heredoc, scan);
@@ -101,7 +116,9 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
         continue;
       }
       endCommand();
-      i += text[i + 1] === char ? 2 : 1;
+      const operator = text[i + 1] === char && char !== '(' && char !== ')' ? char + char : char;
+      sequence?.push({ operator, offset: base + i });
+      i += operator.length;
       continue;
     }
     if (char === '<' && text[i + 1] === '<' && text[i + 2] !== '<') {
@@ -111,6 +128,7 @@ function scanInto(text: string, base: number, scan: ShellScan): void {
           delimiter: match[3]!,
           quoted: match[2] !== '' || text.slice(i).startsWith(`<<${match[1]}\\`),
           strip: match[1] === '-',
+          command: words,
         });
         endWord();
         i += match[0].length;
@@ -269,7 +287,7 @@ function skipHeredoc(
   text: string,
   from: number,
   base: number,
-  heredoc: { delimiter: string; quoted: boolean; strip: boolean },
+  heredoc: { delimiter: string; quoted: boolean; strip: boolean; command: Word[] },
   scan: ShellScan,
 ): number {
   let i = from;
@@ -277,7 +295,10 @@ function skipHeredoc(
     const end = text.indexOf('\n', i);
     const lineEnd = end === -1 ? text.length : end;
     const line = text.slice(i, lineEnd);
-    if ((heredoc.strip ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) return lineEnd + 1;
+    if ((heredoc.strip ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) {
+      scan.heredocs.push({ command: heredoc.command, body: text.slice(from, i), offset: base + from });
+      return lineEnd + 1;
+    }
     if (!heredoc.quoted) scanExpansions(line, base + i, scan);
     i = lineEnd + 1;
   }

@@ -3,16 +3,22 @@
  * `--report FILE.json` writes and what the site reads to show when a chapter last passed.
  * Every string in it is masked.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Book, Step } from '../book/types.js';
 import type { HostResult, RunResult, StepStatus } from '../execute/results.js';
-import { maskFor, type Variables } from '../execute/variables.js';
-import { maskDeep } from './mask-secrets.js';
+import type { Variables } from '../execute/variables.js';
+import { maskDeep, maskFor } from '../mask/mask-secrets.js';
 
 export const REPORT_FORMAT = 'kubeadm-lab-report/v1';
 
 export interface ReportStep {
   id: string;
+  /**
+   * The step's hash (its text, attributes and include) when it ran: the site shows a result only
+   * for this very text. Reports from before it was kept lack it.
+   */
+  hash?: string;
   chapter: string;
   title: string;
   kind: string;
@@ -39,6 +45,10 @@ export interface ReportChapter {
 export interface RunReport {
   format: typeof REPORT_FORMAT;
   book: string;
+  /** The book's git commit (`git rev-parse HEAD` in its folder); absent outside a git checkout. */
+  commit?: string;
+  /** The CI run that wrote this report, from GitHub Actions' environment. */
+  runUrl?: string;
   status: RunResult['status'];
   startedAt: string;
   finishedAt: string;
@@ -63,9 +73,13 @@ export function buildReport(book: Book, result: RunResult, variables: Variables)
       versions[definition.name] = variables.values.get(definition.name) ?? definition.default;
     }
   }
+  const commit = readCommit(book.dir);
+  const runUrl = readRunUrl(process.env);
   const report: RunReport = {
     format: REPORT_FORMAT,
     book: book.title,
+    ...(commit ? { commit } : {}),
+    ...(runUrl ? { runUrl } : {}),
     status: result.status,
     startedAt: result.startedAt,
     finishedAt: result.finishedAt,
@@ -93,6 +107,7 @@ export function buildReport(book: Book, result: RunResult, variables: Variables)
 function reportHost(book: Book, chapter: string, step: Step, host: HostResult): ReportStep {
   return {
     id: step.id,
+    hash: step.hash,
     chapter,
     title: step.title,
     kind: step.kind,
@@ -105,4 +120,21 @@ function reportHost(book: Book, chapter: string, step: Step, host: HostResult): 
     ...(step.kind === 'check' && host.attempts > 0 ? { output: host.stdout } : {}),
     ...(host.failure ? { failure: { ...host.failure } } : {}),
   };
+}
+
+/** The commit the book's folder is checked out at, if it is a git checkout. */
+export function readCommit(dir: string): string | undefined {
+  try {
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** The GitHub Actions run's page, when the run happens in one. */
+export function readRunUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: id } = env;
+  return server && repository && id ? `${server}/${repository}/actions/runs/${id}` : undefined;
 }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Book } from '../book/types.js';
 import { formatDuration, DEFAULTS } from '../parse/block-grammar.js';
 import type { Plan, PlannedChapter } from '../plan/plan-run.js';
-import { describeVariables, maskFor, type Variables } from '../execute/variables.js';
+import { describeVariables, type Variables } from '../execute/variables.js';
+import { maskFor } from '../mask/mask-secrets.js';
 
 export function printPlan(plan: Plan, book: Book, variables: Variables, out: NodeJS.WritableStream): void {
   const mask = maskFor(variables);

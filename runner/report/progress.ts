@@ -8,7 +8,7 @@ import { styleText } from 'node:util';
 import type { Chapter, Step } from '../book/types.js';
 import { formatDuration } from '../parse/block-grammar.js';
 import type { ChapterResult, Failure, RunObserver, StepResult } from '../execute/results.js';
-import type { Mask } from './mask-secrets.js';
+import type { Mask } from '../mask/mask-secrets.js';
 
 export interface ProgressOptions {
   out: NodeJS.WriteStream | NodeJS.WritableStream;

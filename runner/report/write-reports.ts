@@ -1,8 +1,10 @@
 /** `--report FILE.json` and `--report FILE.xml` (JUnit: a testsuite per chapter, a testcase per step and host). */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { combineStatuses } from '../execute/results.js';
-import type { RunReport, ReportStep } from './build-report.js';
+import type { Book } from '../book/types.js';
+import { combineStatuses, type ChapterResult, type DiagnosticResult, type RunObserver, type RunResult } from '../execute/results.js';
+import type { Variables } from '../execute/variables.js';
+import { buildReport, type RunReport, type ReportStep } from './build-report.js';
 
 export type ReportFormat = 'json' | 'junit';
 
@@ -17,6 +19,65 @@ export function writeReport(file: string, report: RunReport): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, text);
   renameSync(temporary, file);
+}
+
+/**
+ * Rewrites the reports after every step, chapter and diagnostic, so a run killed at any moment
+ * (SIGKILL, a lost runner) still leaves them, saying `interrupted`, with every step done so far;
+ * the run's final writeReport replaces them. Wraps the run's own observer.
+ */
+export function writeReportsAsTheRunGoes(book: Book, variables: Variables, files: readonly string[], inner: RunObserver): RunObserver {
+  if (files.length === 0) return inner;
+  const started = Date.now();
+  const chapters: ChapterResult[] = [];
+  const diagnostics: DiagnosticResult[] = [];
+  const current = () => chapters.at(-1);
+  const write = () => {
+    const now = Date.now();
+    const result: RunResult = {
+      status: 'interrupted',
+      chapters,
+      diagnostics,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(now).toISOString(),
+      durationMs: now - started,
+    };
+    const report = buildReport(book, result, variables);
+    for (const file of files) writeReport(file, report);
+  };
+  return {
+    stepStart: (step, hosts) => inner.stepStart?.(step, hosts),
+    stepOutput: (step, host, stream, text) => inner.stepOutput?.(step, host, stream, text),
+    attemptFailed: (step, host, attempt, failure, willRetry) => inner.attemptFailed?.(step, host, attempt, failure, willRetry),
+    notice: (message) => inner.notice?.(message),
+    chapterStart(chapter, stepsToRun) {
+      chapters.push({ chapter, status: 'interrupted', steps: [], durationMs: 0 });
+      inner.chapterStart?.(chapter, stepsToRun);
+    },
+    checksRunEarly(chapter, checks) {
+      const entry = current();
+      if (entry?.chapter === chapter) entry.earlyChecks = checks;
+      inner.checksRunEarly?.(chapter, checks);
+      write();
+    },
+    stepEnd(result) {
+      current()?.steps.push(result);
+      inner.stepEnd?.(result);
+      write();
+    },
+    chapterEnd(result) {
+      const index = chapters.findIndex((entry) => entry.chapter === result.chapter);
+      if (index === -1) chapters.push(result);
+      else chapters[index] = result;
+      inner.chapterEnd?.(result);
+      write();
+    },
+    diagnostic(results) {
+      diagnostics.push(...results);
+      inner.diagnostic?.(results);
+      write();
+    },
+  };
 }
 
 export function renderJunit(report: RunReport): string {
@@ -86,7 +147,9 @@ function earlyCasesOf(checks: ReportStep[]): TestCase[] {
 }
 
 function renderCase({ name, step, status, failure }: TestCase): string {
-  const open = `    <testcase classname="${escapeXml(step.chapter)}" name="${escapeXml(name)}" file="${escapeXml(step.source.split(':')[0]!)}" time="${(step.durationMs / 1000).toFixed(3)}"`;
+  // file and line put a CI annotation (action-junit-report, GitLab, Jenkins) on the step's fence, not on line 1.
+  const { file, line } = splitSource(step.source);
+  const open = `    <testcase classname="${escapeXml(step.chapter)}" name="${escapeXml(name)}" file="${escapeXml(file)}"${line ? ` line="${line}"` : ''} time="${(step.durationMs / 1000).toFixed(3)}"`;
   if (status === 'passed') return `${open}/>\n`;
   if (status === 'skipped') return `${open}>\n      <skipped message="passed in an earlier run"/>\n    </testcase>\n`;
   if (status === 'not-run') return `${open}>\n      <skipped message="not run: an earlier step failed"/>\n    </testcase>\n`;
@@ -97,6 +160,12 @@ function renderCase({ name, step, status, failure }: TestCase): string {
     `      <${element} message="${escapeXml(failure?.message ?? status)}" type="${escapeXml(failure?.reason ?? status)}">${escapeXml(`${step.source}\n${body}`)}</${element}>\n` +
     '    </testcase>\n'
   );
+}
+
+/** `docs/01-fleet.md:41` -> the file and its line (none when the source names no line). */
+function splitSource(source: string): { file: string; line?: string } {
+  const match = /^(.*):(\d+)$/.exec(source);
+  return match ? { file: match[1]!, line: match[2]! } : { file: source };
 }
 
 export function escapeXml(text: string): string {

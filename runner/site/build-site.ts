@@ -11,15 +11,21 @@ import { runTool } from '../execute/run-tool.js';
 import MiniSearch from 'minisearch';
 import { loadBook } from '../book/load-book.js';
 import type { Book, Page, Step } from '../book/types.js';
-import { renderLayout, escapeHtml } from './layout.js';
-import { mergeReport, readRunReport, type SiteRunInfo } from './merge-report.js';
+import { listSiteVariables, type SiteVariable } from './book-variables.js';
+import { renderChrome, renderHead, renderLayout, escapeHtml } from './layout.js';
+import { mergeReports, readRunReport, type SiteRunInfo } from './merge-report.js';
 import { renderPage, type RenderedPage } from './render-page.js';
+import { renderPrintPage } from './print-page.js';
+import { indexTerms, processTerm, queryTerms } from './search-terms.js';
 
 export interface BuildOptions {
   bookDir: string;
   outDir: string;
-  /** A run report (JSON) to show when each chapter last passed and what checks saw. */
-  report?: string;
+  /**
+   * Run reports (JSON): the newest says what the last run did with each step's present text; the
+   * older ones, when each chapter last passed with it.
+   */
+  reports?: string[];
   /** Rebuild only this page (a chapter file changed in preview); the rest is kept. */
   only?: string;
 }
@@ -38,7 +44,8 @@ interface Entry {
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const book = loadBook(options.bookDir);
-  const run = options.report ? mergeReport(readRunReport(options.report)) : undefined;
+  const run = options.reports?.length ? mergeReports(book, options.reports.map(readRunReport)) : undefined;
+  const variables = listSiteVariables(book);
   const entries: Entry[] = [
     ...book.chapters.map((chapter) => ({
       page: chapter as Page,
@@ -57,89 +64,141 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   const targets = options.only ? entries.filter((entry) => entry.page.file === path.resolve(options.only!)) : entries;
   const rendered = new Map<Entry, RenderedPage>();
-  const lastUpdated = await readLastUpdated(targets.map((entry) => entry.page.file));
+  // git answers while the pages render.
+  const reading = readLastUpdated(
+    book.dir,
+    targets.map((entry) => entry.page.file),
+  );
   for (const entry of targets) {
-    const page = await renderPage(book, entry.page, entry.steps, run?.steps);
-    rendered.set(entry, page);
-    writeAtomically(path.join(outDir, entry.href), pageHtml(book, entry, page, entries, run, lastUpdated.get(entry.page.file)));
+    rendered.set(entry, await renderPage(book, entry.page, entry.steps, { variables, ...(run ? { runs: run.steps } : {}) }));
+  }
+  const lastUpdated = await reading;
+  for (const [entry, page] of rendered) {
+    const context = { book, entries, variables, run, updated: lastUpdated.get(entry.page.file) };
+    writeAtomically(path.join(outDir, entry.href), pageHtml(context, entry, page));
+    if (entry === entries[0]) writeAtomically(path.join(outDir, 'index.html'), pageHtml(context, entry, page));
   }
   if (!options.only) {
+    // The print page takes the trees over (it changes them in place): nothing reads them after it.
     writeAtomically(
-      path.join(outDir, 'index.html'),
-      pageHtml(book, entries[0]!, rendered.get(entries[0]!)!, entries, run, lastUpdated.get(entries[0]!.page.file)),
+      path.join(outDir, 'print.html'),
+      renderPrintPage(
+        book,
+        entries.map((entry) => ({ page: entry.page, label: entry.label, tree: rendered.get(entry)!.tree })),
+      ),
     );
-    writeAtomically(path.join(outDir, 'print.html'), printHtml(book, entries, rendered));
-    writeAtomically(path.join(outDir, 'search-index.json'), JSON.stringify(searchIndex(entries, rendered)));
+    writeAtomically(path.join(outDir, '404.html'), notFoundHtml(book, entries, variables));
+    writeAtomically(path.join(outDir, 'assets', 'search-index.js'), searchScript(entries, rendered));
     copyAssets(outDir);
   }
+  // Always: a page rebuilt alone may have changed what the book's variables are.
+  writeAtomically(path.join(outDir, 'assets', 'variables.js'), variablesScript(book.title, variables));
   return { pages: targets.length, outDir };
 }
 
-function pageHtml(
-  book: Book,
-  entry: Entry,
-  page: RenderedPage,
-  entries: Entry[],
-  run: SiteRunInfo | undefined,
-  updated: string | undefined,
-): string {
-  const chapterRun = run?.chapters.get(entry.page.slug);
+interface SiteContext {
+  book: Book;
+  entries: Entry[];
+  variables: SiteVariable[];
+  run: SiteRunInfo | undefined;
+  updated: string | undefined;
+}
+
+function pageHtml(context: SiteContext, entry: Entry, page: RenderedPage): string {
+  const { book, run } = context;
   const editUrl = book.repository
     ? `${book.repository.replace(/\/$/, '')}/edit/main/${path.relative(book.root, entry.page.file)}`
     : undefined;
+  const chapterRun = run?.chapters.get(entry.page.slug);
   return renderLayout({
     book,
     page: entry.page,
     rendered: page,
-    pages: entries,
-    ...(chapterRun ? { run: chapterRun } : {}),
-    ...(updated ? { lastUpdated: updated } : {}),
+    pages: context.entries,
+    variables: context.variables,
+    description: describePage(book, entry.page, page),
+    ...(run
+      ? { run: { summary: run.run, ...(chapterRun ? { chapter: chapterRun } : {}), showSummary: entry === context.entries[0] } }
+      : {}),
+    ...(context.updated ? { lastUpdated: context.updated } : {}),
     ...(editUrl ? { editUrl } : {}),
   });
 }
 
-function printHtml(book: Book, entries: Entry[], rendered: Map<Entry, RenderedPage>): string {
-  const body = entries.map((entry) => `<section class="print-page">${rendered.get(entry)?.html ?? ''}</section>`).join('\n');
+/** The meta description: the page's first words, cut at a word near 155 characters. */
+function describePage(book: Book, page: Page, rendered: RenderedPage): string {
+  const text = rendered.sections.find((section) => section.text !== '')?.text ?? book.title;
+  const cut = text.length > 155 ? `${text.slice(0, 155).replace(/\s+\S*$/, '')}…` : text;
+  return `${page.title}: ${cut}`;
+}
+
+function notFoundHtml(book: Book, entries: Entry[], variables: SiteVariable[]): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(book.title)}</title><link rel="stylesheet" href="assets/site.css">
-<script>document.documentElement.dataset.theme = 'light';</script></head>
-<body class="print"><main id="content">${body}</main></body></html>
+<html lang="en"><head>
+${renderHead(`Page not found · ${book.title}`, `This page of ${book.title} does not exist.`)}
+</head><body>
+${renderChrome(book, entries, undefined, variables)}
+<main id="content" tabindex="-1"><h1>Page not found</h1>
+<p>There is no such page in this book. Start from <a href="index.html">the first chapter</a>, pick one in the list of chapters, or search.</p></main>
+<script src="assets/variables.js"></script>
+<script src="assets/site.js"></script>
+</body></html>
 `;
 }
 
-function searchIndex(entries: Entry[], rendered: Map<Entry, RenderedPage>) {
-  const search = new MiniSearch({ fields: ['title', 'text'], storeFields: ['title', 'href', 'chapter'] });
-  search.addAll(
-    entries.map((entry, id) => ({
-      id,
-      title: entry.page.title,
-      text: rendered.get(entry)?.text ?? '',
-      href: entry.href,
-      chapter: entry.label,
-    })),
-  );
-  return search.toJSON();
+/** What site.js needs to know of the book's variables; the title keeps two books' values apart (file:// is one origin). */
+function variablesScript(title: string, variables: SiteVariable[]): string {
+  const data = variables.map((variable) => ({
+    name: variable.name,
+    default: variable.default,
+    secret: variable.secret,
+    captured: Boolean(variable.capturedBy),
+  }));
+  return `window.labBook = ${JSON.stringify({ title, variables: data })};\n`;
 }
 
-/** The date each page last changed in git, if this is a git checkout. */
-async function readLastUpdated(files: string[]): Promise<Map<string, string>> {
-  const dates = new Map<string, string>();
-  await Promise.all(
-    files.map(async (file) => {
-      const result = await runTool('git', ['log', '-1', '--format=%cI', '--', path.basename(file)], {
-        cwd: path.dirname(file),
+/**
+ * The search index as a script, so search works from file:// as well as from a server: one
+ * document per section, with its text for excerpts, and the term functions the index was made with.
+ */
+function searchScript(entries: Entry[], rendered: Map<Entry, RenderedPage>): string {
+  const options = { fields: ['title', 'text'], storeFields: ['title', 'page', 'href', 'text'] };
+  const search = new MiniSearch({ ...options, tokenize: indexTerms, processTerm });
+  let id = 0;
+  for (const entry of entries) {
+    for (const section of rendered.get(entry)?.sections ?? []) {
+      search.add({
+        id: id++,
+        title: section.title || entry.page.title,
+        page: entry.label,
+        href: section.id ? `${entry.href}#${section.id}` : entry.href,
+        text: section.text,
       });
-      const date = result.stdout.trim();
-      if (result.exitCode === 0 && date) dates.set(file, date);
-    }),
-  );
+    }
+  }
+  return `window.labSearch = { options: ${JSON.stringify(options)}, queryTerms: ${queryTerms.toString()}, processTerm: ${processTerm.toString()}, index: ${JSON.stringify(JSON.stringify(search))} };\n`;
+}
+
+/**
+ * The date each page last changed in git, if this is a git checkout: one `git log` for every
+ * page (a process per page cost more than rendering some of them), newest commit first.
+ */
+async function readLastUpdated(dir: string, files: string[]): Promise<Map<string, string>> {
+  const dates = new Map<string, string>();
+  const names = files.map((file) => path.relative(dir, file));
+  const result = await runTool('git', ['log', '--format=%x00%cI', '--name-only', '--relative', '--', ...names], { cwd: dir });
+  if (result.exitCode !== 0) return dates;
+  let date = '';
+  for (const line of result.stdout.split('\n')) {
+    if (line.startsWith('\0')) date = line.slice(1);
+    else if (line !== '' && date !== '' && !dates.has(path.join(dir, line))) dates.set(path.join(dir, line), date);
+  }
   return dates;
 }
 
 function copyAssets(outDir: string): void {
   const assets = findAssets();
-  for (const name of ['site.css', 'site.js']) copyFileSync(path.join(assets, name), path.join(outDir, 'assets', name));
+  for (const name of ['site.css', 'site.js', 'favicon.svg']) copyFileSync(path.join(assets, name), path.join(outDir, 'assets', name));
   const require = createRequire(import.meta.url);
   // The browser build of the same MiniSearch that made the index.
   const miniSearch = path.join(path.dirname(require.resolve('minisearch')), '..', 'umd', 'index.js');

@@ -1,6 +1,6 @@
 /**
- * What a reader sees above a step: its kind and where it runs, in words ("on every worker"), and
- * what its copy button copies: exactly what to type, a file block as the command that writes it.
+ * What a reader sees above a step: what to do (run, check, write a file), where, as whom, and
+ * what it saves, in words ("on every worker, as root"), never the runner's internal kind.
  */
 import type { Book, Step } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
@@ -17,18 +17,33 @@ export function describeTarget(book: Book, target: readonly string[]): string {
   return `on ${joined}`;
 }
 
-export function describeKind(step: Step): string {
-  if (step.kind === 'check') return 'Verify';
-  if (step.kind === 'file') return 'File';
-  return step.kind;
+/** Whether the step runs only on the reader's own machine. */
+export function runsOnWorkstation(step: Step): boolean {
+  return step.target.every((name) => name === WORKSTATION);
 }
 
-/** The text the copy button puts on the clipboard. */
-export function copyText(step: Step): string {
-  if (step.kind !== 'file') return step.script.trimEnd();
-  // A reader writes the file with a heredoc; ${NAME} expands from the variables they have set.
-  const sudo = step.target.length === 1 && step.target[0] === WORKSTATION ? '' : 'sudo ';
-  const path = step.path.startsWith('~/') ? `"$HOME/${step.path.slice(2)}"` : step.path;
-  const mode = step.mode ? `\n${sudo}chmod ${step.mode} ${path}` : '';
-  return `${sudo}mkdir -p "$(dirname ${path})"\ncat <<EOF | ${sudo}tee ${path} > /dev/null\n${step.content.replace(/\n$/, '')}\nEOF${mode}`;
+/** As the runner does it: root (through sudo) on hosts when the step says so; on the workstation, as the reader. */
+export function runsAsRoot(step: Step): boolean {
+  return step.root && !runsOnWorkstation(step);
+}
+
+export interface StepBadge {
+  /** "Run", "Check" or "Write". */
+  action: string;
+  where: string;
+  /** "as root" on hosts for root steps; "as you" elsewhere. */
+  as: string;
+  /** The variable the step saves its output as. */
+  saves?: string;
+}
+
+export function describeStep(book: Book, step: Step): StepBadge {
+  const action = step.kind === 'check' ? 'Check' : step.kind === 'file' ? 'Write' : 'Run';
+  const capture = step.kind === 'file' ? undefined : step.capture;
+  return {
+    action,
+    where: describeTarget(book, step.target),
+    as: runsAsRoot(step) ? 'as root' : runsOnWorkstation(step) ? 'as you' : 'as your login user',
+    ...(capture ? { saves: capture } : {}),
+  };
 }

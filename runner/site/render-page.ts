@@ -1,9 +1,10 @@
 /** One page of the book to HTML with the unified pipeline: remark, rehype, Shiki. */
-import { readFileSync } from 'node:fs';
+import { LabError } from '../errors.js';
+import { readSource } from '../book/read-source.js';
 import rehypeShikiFromHighlighter from '@shikijs/rehype/core';
-import { createHighlighterCore, type HighlighterGeneric } from 'shiki/core';
+import { createHighlighterCore, type HighlighterGeneric, type ShikiTransformer } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
-import type { Root as HastRoot } from 'hast';
+import type { Element, ElementContent, Root as HastRoot } from 'hast';
 import { toString as hastToString } from 'hast-util-to-string';
 import { h } from 'hastscript';
 import type { Root as MdastRoot } from 'mdast';
@@ -17,14 +18,25 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import type { Book, Page, Step } from '../book/types.js';
+import type { SiteVariable } from './book-variables.js';
 import type { StepRunInfo } from './merge-report.js';
 import { rehypeSteps } from './rehype-steps.js';
+import { VARIABLE_REFERENCE } from './values-form.js';
 
 export interface RenderedPage {
   html: string;
+  /** The page as HTML's tree, for the print page. */
+  tree: HastRoot;
   /** h2 and h3 headings, for the on-page outline. */
   outline: { depth: number; id: string; text: string }[];
-  /** Plain text, for search. */
+  /** The page cut at its headings, as plain text, for search. */
+  sections: Section[];
+}
+
+export interface Section {
+  /** The heading's id; empty for the text before the first heading. */
+  id: string;
+  title: string;
   text: string;
 }
 
@@ -38,7 +50,7 @@ const CALLOUTS = ['note', 'tip', 'caution', 'danger'];
 let highlighter: Promise<HighlighterGeneric<string, string>> | undefined;
 const getHighlighter = () =>
   (highlighter ??= createHighlighterCore({
-    themes: [import('shiki/themes/github-light.mjs'), import('shiki/themes/github-dark.mjs')],
+    themes: [import('shiki/themes/github-light-default.mjs'), import('shiki/themes/github-dark-default.mjs')],
     langs: [
       import('shiki/langs/shellscript.mjs'),
       import('shiki/langs/yaml.mjs'),
@@ -75,38 +87,139 @@ function rehypeLinksToPages() {
   };
 }
 
-export async function renderPage(book: Book, page: Page, steps: Step[], runs?: Map<string, StepRunInfo[]>): Promise<RenderedPage> {
+/**
+ * Wraps each `${NAME}` of a book variable in highlighted code in `span.var[data-var]`, which site.js
+ * fills with the reader's value; Shiki splits its tokens at the edges (its decorations).
+ */
+function markVariables(names: ReadonlySet<string>): ShikiTransformer {
+  return {
+    name: 'lab:variables',
+    preprocess(code, options) {
+      const decorations = [...code.matchAll(VARIABLE_REFERENCE)]
+        .filter((match) => !match[1] && names.has(match[2]!))
+        .map((match) => ({
+          start: match.index,
+          end: match.index + match[0].length,
+          alwaysWrap: true,
+          properties: { class: 'var', 'data-var': match[2]! },
+        }));
+      if (decorations.length > 0) options.decorations = decorations;
+    },
+  };
+}
+
+/** `containerd/containerd#12101` in prose links to that issue or pull request on GitHub. */
+const ISSUE_REFERENCE = /\b([A-Za-z0-9][\w.-]*\/[\w.-]+)#(\d+)\b/g;
+
+function rehypeLinkIssues() {
+  return (tree: HastRoot) => {
+    visit(tree, 'text', (node, index, parent) => {
+      if (!parent || index === undefined || parent.type !== 'element' || ['a', 'code', 'pre'].includes(parent.tagName)) return undefined;
+      const matches = [...node.value.matchAll(ISSUE_REFERENCE)];
+      if (matches.length === 0) return undefined;
+      const parts: ElementContent[] = [];
+      let last = 0;
+      for (const match of matches) {
+        if (match.index > last) parts.push({ type: 'text', value: node.value.slice(last, match.index) });
+        parts.push(h('a', { href: `https://github.com/${match[1]}/issues/${match[2]}` }, match[0]));
+        last = match.index + match[0].length;
+      }
+      if (last < node.value.length) parts.push({ type: 'text', value: node.value.slice(last) });
+      parent.children.splice(index, 1, ...parts);
+      return index + parts.length;
+    });
+  };
+}
+
+export interface RenderOptions {
+  /** Every variable the site substitutes. */
+  variables: readonly SiteVariable[];
+  /** What the newest run saw of each step, by id. */
+  runs?: Map<string, StepRunInfo[]>;
+}
+
+export async function renderPage(book: Book, page: Page, steps: Step[], options: RenderOptions): Promise<RenderedPage> {
   const outline: RenderedPage['outline'] = [];
-  let text = '';
+  let sections: Section[] = [];
+  let finalTree: HastRoot = { type: 'root', children: [] };
+  const names = new Set(options.variables.map((variable) => variable.name));
   const file = await unified()
     .use(remarkParse)
     .use(remarkGfm)
     .use(remarkDirective)
     .use(remarkCallouts)
     .use(remarkRehype)
-    .use(rehypeSteps, { book, steps, ...(runs ? { runs } : {}) })
+    .use(rehypeSteps, { book, steps, variables: options.variables, slug: page.slug, ...(options.runs ? { runs: options.runs } : {}) })
     .use(rehypeLinksToPages)
+    .use(rehypeLinkIssues)
     .use(rehypeSlug)
     .use(rehypeAutolinkHeadings, { behavior: 'append', content: h('span.anchor', { 'aria-hidden': 'true' }, '#') })
     .use(() => (tree: HastRoot) => {
-      text = hastToString(tree);
+      sections = cutSections(tree);
       visit(tree, 'element', (node) => {
         if ((node.tagName === 'h2' || node.tagName === 'h3') && node.properties?.id) {
           outline.push({
             depth: Number(node.tagName[1]),
             id: String(node.properties.id),
-            text: hastToString(node).replace(/#$/, '').trim(),
+            text: headingText(node),
           });
         }
       });
     })
     .use(rehypeShikiFromHighlighter, await getHighlighter(), {
-      themes: { light: 'github-light', dark: 'github-dark' },
+      themes: { light: 'github-light-default', dark: 'github-dark-default' },
       defaultLanguage: 'text',
       fallbackLanguage: 'text',
       langAlias: { sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', yml: 'yaml' },
+      transformers: [markVariables(names)],
+    })
+    .use(() => (tree: HastRoot) => {
+      // A code block that scrolls sideways must be reachable with the keyboard.
+      visit(tree, 'element', (node) => {
+        if (node.tagName === 'pre') node.properties.tabIndex = 0;
+      });
+      finalTree = tree;
     })
     .use(rehypeStringify)
-    .process(readFileSync(page.file, 'utf8'));
-  return { html: String(file), outline, text };
+    .process(readPageSource(page.file));
+  return { html: String(file), tree: finalTree, outline, sections };
+}
+
+/** The page's text as the parser read it (CRLF as LF); a page that changed into something unreadable since is refused. */
+function readPageSource(file: string): string {
+  const source = readSource(file);
+  if ('text' in source) return source.text;
+  throw new LabError(
+    'missing' in source ? source.missing : `${file}:${source.problem.line}:${source.problem.column}: ${source.problem.message}`,
+  );
+}
+
+const headingText = (node: Element) => hastToString(node).replace(/#$/, '').trim();
+
+/** What the site adds around steps (buttons, the values form) is no text of the book to search. */
+const NOT_TEXT = new Set(['copy', 'values', 'step-needs']);
+
+function readableText(node: ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type !== 'element') return '';
+  const classes = node.properties?.className;
+  if (Array.isArray(classes) && classes.some((name) => NOT_TEXT.has(String(name)))) return '';
+  // Block boundaries become spaces, so words of neighbouring cells and lines stay apart.
+  const text = node.children.map(readableText).join('');
+  return /^(p|li|tr|td|th|pre|div|figure|figcaption|h[1-6])$/.test(node.tagName) ? `${text} ` : text;
+}
+
+/** The page's top-level blocks grouped under the heading before them (h1 to h3). */
+function cutSections(tree: HastRoot): Section[] {
+  const sections: Section[] = [{ id: '', title: '', text: '' }];
+  for (const node of tree.children) {
+    if (node.type === 'element' && /^h[1-3]$/.test(node.tagName)) {
+      sections.push({ id: node.tagName === 'h1' ? '' : String(node.properties?.id ?? ''), title: headingText(node), text: '' });
+    } else if (node.type === 'element' || node.type === 'text') {
+      sections.at(-1)!.text += `${readableText(node)}\n`;
+    }
+  }
+  return sections
+    .map((section) => ({ ...section, text: section.text.replace(/\s+/g, ' ').trim() }))
+    .filter((section) => section.title !== '' || section.text !== '');
 }

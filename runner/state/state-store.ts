@@ -3,10 +3,11 @@
  * the logs of every step. Written atomically (a temporary file renamed over the old one), so
  * an interrupted run never leaves half a state behind.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, closeSync, constants } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SavedVariables } from '../execute/variables.js';
 import { LabError } from '../errors.js';
+import { takeLock } from './take-lock.js';
 
 export const STATE_VERSION = 1;
 
@@ -98,36 +99,18 @@ export function openStateStore(dir: string, book: string): StateStore {
       rmSync(logsDir, { recursive: true, force: true });
     },
     lock() {
+      mkdirSync(stateDir, { recursive: true });
+      const unlock = takeLock(
+        lockFile,
+        (owner) =>
+          new StateError(`Another lab run (pid ${owner.pid}) is using ${stateDir}; wait for it, or pass --state DIR to run separately`),
+      );
+      // Whatever a run that died left here (scripts holding secrets) belongs to no live run now.
+      rmSync(scratchDir, { recursive: true, force: true });
       mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
       mkdirSync(logsDir, { recursive: true, mode: 0o700 });
       mkdirSync(workDir, { recursive: true });
-      for (let attempt = 0; attempt < 2; attempt++) {
-        try {
-          const fd = openSync(lockFile, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-          writeFileSync(fd, String(process.pid));
-          closeSync(fd);
-          return () => rmSync(lockFile, { force: true });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-          const holder = Number(readFileSync(lockFile, 'utf8'));
-          if (holder && isAlive(holder)) {
-            throw new StateError(
-              `Another lab run (pid ${holder}) is using ${stateDir}; wait for it, or pass --state DIR to run separately`,
-            );
-          }
-          rmSync(lockFile, { force: true }); // left by a run that died
-        }
-      }
-      throw new StateError(`Could not lock ${stateDir}; remove ${lockFile} if no lab run is going on`);
+      return unlock;
     },
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

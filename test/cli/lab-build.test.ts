@@ -8,7 +8,7 @@ describe('lab build', () => {
     const result = await workspace.lab(['build']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^Built 3 pages in \d+ ms\. Open site\/index\.html in a browser, or run `npm run preview`\.$/);
-    expect(workspace.read('site/02-checks.html')).toContain('<span class="step-kind">Verify</span>');
+    expect(workspace.read('site/02-checks.html')).toContain('<span class="step-action">Check</span>');
   });
 
   it('shows when each chapter last passed, with which versions, and what its checks saw', async () => {
@@ -16,7 +16,10 @@ describe('lab build', () => {
     expect((await workspace.lab(['run', '--all', '--keep', '--report', 'run.json'])).exitCode).toBe(0);
     expect((await workspace.lab(['build', '--report', 'run.json'])).exitCode).toBe(0);
     const page = workspace.read('site/02-checks.html');
-    expect(page).toMatch(/Last run end to end: <strong>passed<\/strong>, \d{4}-\d\d-\d\dT[^ ]+ \(WORLD_VERSION 1\.2\.3\)/);
+    expect(page).toMatch(/<strong>Passed<\/strong> end to end in the last run, \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\./);
+    // The versions the run used, once, on the first page.
+    expect(page).not.toContain('class="run-versions"');
+    expect(workspace.read('site/index.html')).toContain('<li><code>WORLD_VERSION</code> 1.2.3</li>');
     expect(page).toContain('What the last run saw (workstation: passed)');
     expect(page).toContain('ready after 3 attempts');
     expect(workspace.read('site/01-basics.html')).not.toContain('hunter2');

@@ -79,7 +79,7 @@ describe('the gce inventory over OpenSSH', () => {
     const calls = workspace.calls().map((call) => call.args.join(' '));
     expect(calls).toEqual([
       'config list --format=json',
-      'compute instances list --project lab-project --zones europe-west1-b --filter name ~ ^fleet- --format json',
+      "compute instances list --project lab-project --zones europe-west1-b --filter name ~ '^fleet-' --format json",
       'compute ssh fleet-controller-0 --zone europe-west1-b --project lab-project --quiet --command true',
     ]);
     expect(workspace.read('token-127.0.0.13').trim()).toBe('abcdef.0123456789abcdef');

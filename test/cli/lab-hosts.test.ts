@@ -2,7 +2,7 @@
  * Steps on hosts through the real CLI: OpenSSH servers on loopback addresses stand in for the
  * instances, reached through a hosts file (`--inventory`).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processesMatching } from '../helpers/processes.js';
@@ -172,7 +172,7 @@ describe('faults', () => {
     });
   });
 
-  it('says which host it lost when sshd dies in the middle of a step, and retries when the block allows', async () => {
+  it('says which host it lost when sshd dies in the middle of a step, and never starts it again beside a copy that may still run', async () => {
     const workspace = fleetWorkspace();
     workspace.edit('docs/01-fleet.md', '{sh on=all id=nap}', '{sh on=worker-0 id=nap retries=1}');
     const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: '3' });
@@ -180,9 +180,11 @@ describe('faults', () => {
     fleet.stop('worker-0');
     await fleet.start('worker-0');
     const result = await run;
-    expect(result.stdout).toContain('retrying: attempt 1 on worker-0: The connection to worker-0 was lost during the step.');
-    expect(result.stdout).toMatch(/✔ nap .* after 2 attempts/);
-    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(
+      'worker-0: The connection to worker-0 was lost during the step. It may still be running there, so it is not started again.',
+    );
+    expect(result.stdout).not.toContain('retrying');
+    expect(result.exitCode).toBe(1);
   });
 
   it('fails with the host named when a lost step may not be retried', async () => {
@@ -213,5 +215,36 @@ describe('faults', () => {
     for (let i = 0; i < 60 && processesMatching(`sleep ${nap}`).length > 0; i++) await sleep(100);
     expect(processesMatching(`sleep ${nap}`)).toEqual([]);
     expect(processesMatching(`ssh -F ${workspace.dir}`)).toEqual([]);
+  });
+
+  it('takes the steps on the hosts and its ssh masters with it when it is killed with SIGKILL', async () => {
+    const workspace = fleetWorkspace();
+    const nap = `300.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { NAP: nap });
+    await waitForText(path.join(workspace.dir, 'naps'), 'napping', 3);
+    await sleep(200);
+    expect(processesMatching(`ssh -F ${workspace.dir}`).length).toBeGreaterThan(0);
+    run.kill('SIGKILL');
+    await run;
+    for (let i = 0; i < 60 && processesMatching(`sleep ${nap}|ssh -F ${workspace.dir}`).length > 0; i++) await sleep(100);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+    expect(processesMatching(`ssh -F ${workspace.dir}`)).toEqual([]);
+  });
+});
+
+describe('control sockets', () => {
+  it('fit in a Unix socket path with a long TMPDIR (as on macOS), in a folder only this user can enter', async () => {
+    const workspace = fleetWorkspace();
+    const longTmp = path.join(workspace.dir, 'a-temporary-folder-as-long-as-the-one-macos-gives-each-user-0123456789');
+    mkdirSync(longTmp);
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { TMPDIR: longTmp, NAP: '2' });
+    await waitForText(path.join(workspace.dir, 'naps'), 'napping', 3);
+    const config = readFileSync(path.join(workspace.dir, '.lab/ssh/config'), 'utf8');
+    const socketDir = path.dirname(/ControlPath (\S+)/.exec(config)![1]!);
+    expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+    expect(statSync(socketDir).uid).toBe(process.getuid!());
+    const result = await run;
+    expect(result.exitCode, String(result.stdout)).toBe(0);
+    expect(existsSync(socketDir)).toBe(false);
   });
 });

@@ -2,7 +2,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processesMatching } from '../helpers/processes.js';
 import { describe, expect, it } from 'vitest';
-import { createWorkspace, type Workspace } from '../helpers/lab.js';
+import { execa } from 'execa';
+import { createWorkspace, LAB_BIN, type Workspace } from '../helpers/lab.js';
 
 /** A sleep length no other process on the machine uses, so pgrep finds only ours. */
 function uniqueNap(): string {
@@ -21,12 +22,17 @@ async function waitFor(workspace: Workspace, file: string, text: string): Promis
   throw new Error(`${file} never contained ${text}`);
 }
 
+async function waitUntil(done: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end && !done();) await sleep(50);
+}
+
 describe('Ctrl-C', () => {
   it('stops the running step and every process under it, saves state and exits 130', async () => {
     const workspace = createWorkspace('interrupt');
     const nap = uniqueNap();
     const run = workspace.start(['run', 'chapter-1'], { NAP: nap });
     await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    await waitUntil(() => processesMatching(`sleep ${nap}`).length === 1, 5000);
     expect(processesMatching(`sleep ${nap}`)).toHaveLength(1);
     run.kill('SIGINT');
     const result = await run;
@@ -65,6 +71,79 @@ describe('Ctrl-C', () => {
     const result = await run;
     expect(result.exitCode).toBe(143);
     expect(workspace.read('.lab/work/progress.txt')).toContain('cleaned');
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+  });
+});
+
+describe('the runner dying', () => {
+  it('takes the running step with it when it is killed with SIGKILL', async () => {
+    const workspace = createWorkspace('interrupt');
+    const nap = uniqueNap();
+    const run = workspace.start(['run', 'chapter-1'], { NAP: nap });
+    await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    await waitUntil(() => processesMatching(`sleep ${nap}`).length === 1, 5000);
+    expect(processesMatching(`sleep ${nap}`)).toHaveLength(1);
+    run.kill('SIGKILL');
+    await run;
+    await waitUntil(() => processesMatching(`sleep ${nap}`).length === 0, 5000);
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+  });
+});
+
+describe('a closed terminal', () => {
+  it('is an interrupt (SIGHUP): the step stops, the cleanup chapter runs, exit 129', async () => {
+    const workspace = createWorkspace('interrupt');
+    const nap = uniqueNap();
+    const run = workspace.start(['run', '--all'], { NAP: nap });
+    await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    run.kill('SIGHUP');
+    const result = await run;
+    expect(result.exitCode).toBe(129);
+    expect(workspace.read('.lab/work/progress.txt')).toBe('before\nnapping\ncleaned\n');
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+  });
+});
+
+describe('three quick Ctrl-C', () => {
+  it('never let the runner exit while a step that ignores SIGTERM is still alive', async () => {
+    const workspace = createWorkspace('interrupt');
+    workspace.edit('docs/01-long.md', 'echo napping >> progress.txt', "trap '' TERM; echo napping >> progress.txt");
+    const nap = uniqueNap();
+    const run = workspace.start(['run', 'chapter-1'], { NAP: nap });
+    await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    for (let i = 0; i < 3; i++) {
+      run.kill('SIGINT');
+      await sleep(50);
+    }
+    const result = await run;
+    expect(processesMatching(`sleep ${nap}`)).toEqual([]);
+    expect(result.exitCode).toBe(130);
+  });
+});
+
+describe("GitHub Actions' cancellation", () => {
+  it("runs the cleanup chapter to its end when SIGTERM follows SIGINT, lab being the step shell's exec", async () => {
+    const workspace = createWorkspace('interrupt');
+    workspace.edit(
+      'docs/02-cleanup.md',
+      'echo cleaned >> progress.txt',
+      'echo cleaning >> progress.txt; sleep 1; echo cleaned >> progress.txt',
+    );
+    const nap = uniqueNap();
+    // As the workflow's run step does: bash runs the script, which execs lab.
+    const run = execa('bash', ['-c', `exec "${process.execPath}" "${LAB_BIN}" run --all`], {
+      cwd: workspace.dir,
+      reject: false,
+      env: { LAB_OUT: workspace.dir, NO_COLOR: '1', CI: 'true', NAP: nap },
+      stdin: 'ignore',
+    });
+    await waitFor(workspace, '.lab/work/progress.txt', 'napping');
+    run.kill('SIGINT');
+    await waitFor(workspace, '.lab/work/progress.txt', 'cleaning');
+    run.kill('SIGTERM');
+    const result = await run;
+    expect(workspace.read('.lab/work/progress.txt')).toBe('before\nnapping\ncleaning\ncleaned\n');
+    expect(result.exitCode).toBe(130);
     expect(processesMatching(`sleep ${nap}`)).toEqual([]);
   });
 });

@@ -45,7 +45,10 @@ describe('lab preview', () => {
     const page = await fetch(`http://127.0.0.1:${port}/02-checks.html`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Checks · Workstation fixture</title>');
-    expect((await fetch(`http://127.0.0.1:${port}/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+    const outside = await fetch(`http://127.0.0.1:${port}/%2e%2e/%2e%2e/etc/passwd`);
+    expect(outside.status).toBe(404);
+    // The site's own 404 page, with the chapters and search to go on from.
+    expect(await outside.text()).toContain('<h1>Page not found</h1>');
 
     workspace.edit('docs/02-checks.md', '# Checks', '# Checks, revised');
     for (let i = 0; i < 100 && !output.includes('Rebuilt 02-checks.md'); i++) await sleep(100);

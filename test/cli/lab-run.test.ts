@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createWorkspace } from '../helpers/lab.js';
 
@@ -350,5 +351,37 @@ describe('preflight', () => {
     expect(result.stderr).toContain('`gcloud` is not installed (not found on PATH), and step 01-cloud-1 runs it on the workstation.');
     expect(result.stderr).toContain('Install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then run `gcloud init`.');
     expect(result.stderr).toContain('`kubectl` is not installed');
+  });
+});
+
+describe('two runs at once', () => {
+  it('never lets a run that started during another one run its steps again or save over its records', async () => {
+    const workspace = createWorkspace('two-runs');
+    const env = (sleep: string) => ({ PATH: `${workspace.dir}:${process.env.PATH}`, FAKE_GCLOUD_SLEEP: sleep });
+    const first = workspace.start(['run', 'chapter-1'], env('0'));
+    // The second starts once the first holds the lock, and checks gcloud for longer than the first takes.
+    for (let i = 0; i < 200 && !existsSync(path.join(workspace.dir, '.lab/lock')); i++) await sleep(25);
+    const second = await workspace.lab(['run', 'chapter-1'], env('1.5'));
+    const firstResult = await first;
+    expect(firstResult.exitCode, String(firstResult.stdout)).toBe(0);
+    expect(second.exitCode).toBe(2);
+    expect(second.stderr).toMatch(/Another lab run \(pid \d+\) is using /);
+    expect(workspace.read('.lab/work/runs.txt')).toBe('ran\n');
+    const state = JSON.parse(workspace.read('.lab/state.json'));
+    expect(Object.keys(state.steps)).toEqual(['ask', 'count']);
+    expect(state.vars).toEqual({ COUNTED: 'counted' });
+  });
+});
+
+describe('how hosts are reached', () => {
+  it('refuses flags that do not go together, before anything runs', async () => {
+    const workspace = createWorkspace('workstation');
+    const both = await workspace.lab(['run', 'chapter-1', '--ssh', 'gcloud', '--inventory', 'hosts.yaml']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr).toContain('--ssh gcloud reaches GCE instances, not the hosts of an --inventory file; drop one of them');
+    const iap = await workspace.lab(['run', 'chapter-1', '--tunnel-through-iap']);
+    expect(iap.exitCode).toBe(2);
+    expect(iap.stderr).toContain('--tunnel-through-iap goes with --ssh gcloud');
+    expect(existsSync(path.join(workspace.dir, '.lab/work'))).toBe(false);
   });
 });

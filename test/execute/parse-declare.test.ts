@@ -21,3 +21,11 @@ describe('parseDeclareExports', () => {
     expect(parseDeclareExports(output)).not.toHaveProperty('NOVALUE');
   });
 });
+
+describe('parseDeclareExports and names like Object properties', () => {
+  it('reads a variable named __proto__ as its own entry', () => {
+    const env = parseDeclareExports('declare -x __proto__="kept"\n');
+    expect(Object.hasOwn(env, '__proto__')).toBe(true);
+    expect(env.__proto__).toBe('kept');
+  });
+});

@@ -22,6 +22,8 @@ describe('checkYaml', () => {
     expect(check('apiVersion: v1\nkind: Service\nspec: {}\n')).toEqual(['1:1: This Service has no metadata.name']);
     expect(check('apiVersion: v1\nkind: List\nitems: []\n')).toEqual([]);
     expect(check('just: data\n')).toEqual([]);
+    // The API server's own config files are read from disk and carry no metadata.
+    expect(check('apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')).toEqual([]);
   });
 
   it('wants kubeadm.k8s.io/v1beta4', () => {
@@ -71,5 +73,9 @@ describe('checkYaml', () => {
 
   it('leaves kubelet and kube-proxy configuration without metadata alone', () => {
     expect(check('apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDriver: systemd\n')).toEqual([]);
+  });
+
+  it("leaves the API server's encryption configuration, which has no metadata, alone", () => {
+    expect(check('apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources: []\n')).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ const tree: GcloudTree = {
       flags: {},
       commands: {
         ssh: { flags: { '--zone': 'dynamic', '--command': 'value', '--tunnel-through-iap': 'bool' }, commands: {} },
+        networks: { flags: {}, commands: { create: { flags: { '--subnet-mode': ['auto', 'custom', 'legacy'] }, commands: {} } } },
         instances: {
           flags: {},
           commands: { list: { flags: { '--zones': 'value', '--filter': 'value' }, commands: {} } },
@@ -30,26 +31,45 @@ describe('checkGcloudArgs', () => {
   it('accepts --no- forms of boolean flags only', () => {
     expect(checkGcloudArgs(tree, ['compute', 'ssh', 'vm', '--no-tunnel-through-iap'])).toEqual([]);
     expect(checkGcloudArgs(tree, ['compute', 'ssh', 'vm', '--no-zone'])).toEqual([
-      { index: 3, message: '`gcloud compute ssh` has no flag --no-zone' },
+      { index: 3, message: '`gcloud compute ssh` has no flag --no-zone', rule: 'gcloud-command' },
     ]);
   });
 
   it('names a flag the command does not have', () => {
     expect(checkGcloudArgs(tree, ['compute', 'ssh', 'vm', '--zones', 'z'])).toEqual([
-      { index: 3, message: '`gcloud compute ssh` has no flag --zones' },
+      { index: 3, message: '`gcloud compute ssh` has no flag --zones', rule: 'gcloud-command' },
     ]);
   });
 
   it('names a command that does not exist, and the ones that do', () => {
     expect(checkGcloudArgs(tree, ['compute', 'instance', 'list'])).toEqual([
-      { index: 1, message: '`gcloud compute instance` is no gcloud command; `gcloud compute` has instances, ssh' },
+      {
+        index: 1,
+        message: '`gcloud compute instance` is no gcloud command; `gcloud compute` has instances, networks, ssh',
+        rule: 'gcloud-command',
+      },
     ]);
   });
 
   it('says a group needs a command', () => {
     expect(checkGcloudArgs(tree, ['compute', 'instances'])).toEqual([
-      { index: 2, message: '`gcloud compute instances` is a command group; name one of its commands: list' },
+      { index: 2, message: '`gcloud compute instances` is a command group; name one of its commands: list', rule: 'gcloud-command' },
     ]);
+  });
+});
+
+describe('checkGcloudArgs: values', () => {
+  it('wants a literal value of a flag with choices to be one of them, in any case, as gcloud takes it', () => {
+    expect(checkGcloudArgs(tree, ['compute', 'networks', 'create', 'n', '--subnet-mode', 'CUSTOM'])).toEqual([]);
+    expect(checkGcloudArgs(tree, ['compute', 'networks', 'create', 'n', '--subnet-mode=\0'])).toEqual([]);
+    expect(checkGcloudArgs(tree, ['compute', 'networks', 'create', 'n', '--subnet-mode', 'manual'])).toEqual([
+      {
+        index: 5,
+        message: '`gcloud compute networks create --subnet-mode` takes auto, custom, legacy, not `manual`',
+        rule: 'gcloud-value',
+      },
+    ]);
+    expect(checkGcloudArgs(tree, ['compute', 'networks', 'create', 'n', '--subnet-mode=manual'])[0]?.index).toBe(4);
   });
 });
 
@@ -69,7 +89,7 @@ describe('checkGcloudArgs with words known only at run time', () => {
   it('stops at an unknown word where a group expects a command, and reads one after a command as a value', () => {
     expect(checkGcloudArgs(tree, ['compute', '\0', '--anything'])).toEqual([]);
     expect(checkGcloudArgs(tree, ['compute', 'ssh', '\0-vm', '--nope'])).toEqual([
-      { index: 3, message: '`gcloud compute ssh` has no flag --nope' },
+      { index: 3, message: '`gcloud compute ssh` has no flag --nope', rule: 'gcloud-command' },
     ]);
   });
 });

@@ -1,7 +1,12 @@
 /** The JUnit report of checks run before their chapter (--prove-checks), judged as the run judges them. */
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ReportStep, RunReport } from '../../runner/report/build-report.js';
 import { renderJunit } from '../../runner/report/write-reports.js';
+import { createWorkspace } from '../helpers/lab.js';
+import { processesMatching } from '../helpers/processes.js';
 
 const early = (host: string, status: ReportStep['status']): ReportStep => ({
   id: 'file-arrived',
@@ -36,7 +41,7 @@ describe('renderJunit: checks run before their chapter', () => {
     const junit = renderJunit(report([early('worker-0', 'passed'), early('worker-1', 'failed')]));
     expect(junit).toContain('<testsuite name="chapter-1 Fleet" tests="1" failures="0" errors="0" skipped="0"');
     expect(junit).toContain(
-      'name="file-arrived on worker-0, worker-1 fails before its chapter: cat kubeadm.yaml" file="docs/01-fleet.md" time="0.005"/>',
+      'name="file-arrived on worker-0, worker-1 fails before its chapter: cat kubeadm.yaml" file="docs/01-fleet.md" line="41" time="0.005"/>',
     );
   });
 
@@ -47,3 +52,46 @@ describe('renderJunit: checks run before their chapter', () => {
     expect(junit).toContain('seen on worker-0\nseen on worker-1\n</failure>');
   });
 });
+
+describe('reports written as the run goes', () => {
+  it('leaves a report of every step done so far, saying interrupted, when the runner is killed with SIGKILL', async () => {
+    const workspace = createWorkspace('interrupt');
+    const nap = `300.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+    try {
+      const run = workspace.start(['run', 'chapter-1', '--report', 'reports/run.json', '--report', 'reports/junit.xml'], { NAP: nap });
+      await waitForFile(path.join(workspace.dir, 'reports/run.json'));
+      run.kill('SIGKILL');
+      await run.catch(() => undefined);
+      const report = JSON.parse(workspace.read('reports/run.json')) as RunReport;
+      expect(report.status).toBe('interrupted');
+      expect(report.steps.map((step) => `${step.id} ${step.status}`)).toEqual(['before passed']);
+      expect(workspace.read('reports/junit.xml')).toContain(
+        'name="before on workstation: echo before &gt;&gt; progress.txt" file="docs/01-long.md" line="3"',
+      );
+    } finally {
+      // The killed runner's step (a sleep) is left behind: that is the runner's issue, not this test's.
+      for (const pid of processesMatching(`sleep ${nap}`)) process.kill(Number(pid), 'SIGKILL');
+      rmSync(workspace.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('puts the failing step on its line: a JUnit failure carries file and line', () => {
+    const failed: ReportStep = {
+      ...early('worker-0', 'failed'),
+      kind: 'sh',
+      failure: { reason: 'exit', message: 'exit status 1', tail: 'no\n' },
+    };
+    const junit = renderJunit({ ...report([]), steps: [failed] });
+    expect(junit).toContain(
+      'file="docs/01-fleet.md" line="41" time="0.005">\n      <failure message="exit status 1" type="exit">docs/01-fleet.md:41\n',
+    );
+  });
+});
+
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (existsSync(file)) return;
+    await sleep(50);
+  }
+  throw new Error(`${file} was never written`);
+}

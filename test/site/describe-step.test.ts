@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBook } from '../../runner/book/load-book.js';
-import type { FileStep } from '../../runner/book/types.js';
-import { copyText, describeTarget } from '../../runner/site/describe-step.js';
+import { describeStep, describeTarget } from '../../runner/site/describe-step.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
 
 const book = loadBook(path.join(PROJECT_ROOT, 'test/fixtures/fleet/docs'));
@@ -17,26 +16,20 @@ describe('describeTarget', () => {
   });
 });
 
-describe('copyText', () => {
-  it('copies a command exactly as written', () => {
-    const step = book.chapters[0]!.steps.find((candidate) => candidate.id === 'join')!;
-    expect(copyText(step)).toBe((step as { script: string }).script.trimEnd());
-  });
+describe('describeStep', () => {
+  const step = (id: string) => book.chapters.flatMap((chapter) => chapter.steps).find((candidate) => candidate.id === id)!;
 
-  it('copies a file block as the command that writes it, variables left for the shell', () => {
-    const step = book.chapters[0]!.steps.find((candidate) => candidate.kind === 'file') as FileStep;
-    expect(copyText(step)).toBe(
-      [
-        'sudo mkdir -p "$(dirname ${LAB_OUT}/kubeadm.yaml)"',
-        'cat <<EOF | sudo tee ${LAB_OUT}/kubeadm.yaml > /dev/null',
-        'apiVersion: kubeadm.k8s.io/v1beta4',
-        'kind: JoinConfiguration',
-        'discovery:',
-        '  bootstrapToken:',
-        '    token: ${JOIN_TOKEN}',
-        'EOF',
-        'sudo chmod 0600 ${LAB_OUT}/kubeadm.yaml',
-      ].join('\n'),
-    );
+  it("says what to do, where, as whom and what it saves, not the runner's kind", () => {
+    expect(describeStep(book, step('as-root'))).toEqual({ action: 'Run', where: 'on controller-0', as: 'as root' });
+    expect(describeStep(book, step('join'))).toEqual({ action: 'Run', where: 'on every worker', as: 'as your login user' });
+    expect(describeStep(book, step('file-arrived'))).toEqual({ action: 'Check', where: 'on every worker', as: 'as your login user' });
+    const capture = book.chapters[0]!.steps.find((candidate) => candidate.kind !== 'file' && candidate.capture === 'JOIN_TOKEN')!;
+    expect(describeStep(book, capture)).toEqual({ action: 'Run', where: 'on controller-0', as: 'as your login user', saves: 'JOIN_TOKEN' });
+    expect(
+      describeStep(
+        book,
+        book.chapters[0]!.steps.find((candidate) => candidate.kind === 'file')!,
+      ).action,
+    ).toBe('Write');
   });
 });

@@ -1,10 +1,21 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build } from 'esbuild';
+import { execa } from 'execa';
 import { openStateStore } from '../../runner/state/state-store.js';
+import { readStartTime } from '../../runner/state/take-lock.js';
 
-const fresh = () => mkdtempSync(path.join(tmpdir(), 'lab-state-'));
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-state-'));
+  made.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('openStateStore', () => {
   it('starts empty and reads back what it saved, leaving no temporary file', () => {
@@ -40,5 +51,51 @@ describe('openStateStore', () => {
     const again = store.lock();
     again();
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.startsWith('lock'))).toEqual([]);
+  });
+
+  it('takes a lock whose pid now belongs to another process (the run died, the pid was reused)', () => {
+    const dir = fresh();
+    const reused = { pid: process.pid, started: 'a start time that is not this process', token: 'dead-run' };
+    writeFileSync(path.join(dir, 'lock'), JSON.stringify(reused));
+    const unlock = openStateStore(dir, '/b').lock();
+    expect(JSON.parse(readFileSync(path.join(dir, 'lock'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      started: readStartTime(process.pid),
+    });
+    unlock();
+  });
+
+  it('releases only its own lock, never one another run took', () => {
+    const dir = fresh();
+    const unlock = openStateStore(dir, '/b').lock();
+    const other = JSON.stringify({ pid: process.pid, started: readStartTime(process.pid), token: 'another-run' });
+    writeFileSync(path.join(dir, 'lock'), other);
+    unlock();
+    expect(readFileSync(path.join(dir, 'lock'), 'utf8')).toBe(other);
+  });
+
+  it("lets exactly one of many runs racing for a dead run's lock take it", async () => {
+    const dir = fresh();
+    writeFileSync(path.join(dir, 'lock'), '999999999');
+    // Each racer is a process of its own, with the store compiled to plain JavaScript.
+    const store = path.join(dir, 'store.mjs');
+    await build({
+      entryPoints: ['runner/state/state-store.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: store,
+      logLevel: 'error',
+    });
+    const racer = `
+      import { openStateStore } from ${JSON.stringify(store)};
+      try { openStateStore(${JSON.stringify(dir)}, '/b').lock(); console.log('took'); setTimeout(() => {}, 1000); }
+      catch (error) { console.log(error.message.startsWith('Another lab run') ? 'busy' : error.message); }
+    `;
+    const runs = Array.from({ length: 8 }, () => execa(process.execPath, ['--input-type=module', '-e', racer], { reject: false }));
+    const outputs = (await Promise.all(runs)).map((run) => String(run.stdout).trim());
+    expect(outputs.filter((output) => output === 'took')).toHaveLength(1);
+    expect(outputs.filter((output) => output === 'busy')).toHaveLength(7);
   });
 });

@@ -143,7 +143,8 @@ export function createGceInventory(settings: GceSettings): Inventory {
 }
 
 export function listInstancesArgs(settings: GceSettings): string[] {
-  const filter = settings.prefix ? `name ~ ^${settings.prefix}-` : '';
+  // Quoted: in a gcloud filter an unquoted regex ends at the first parenthesis or space.
+  const filter = settings.prefix ? `name ~ '^${settings.prefix}-'` : '';
   return [
     'compute',
     'instances',

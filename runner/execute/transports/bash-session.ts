@@ -6,38 +6,58 @@
  * Job control is on only while the step starts (so it gets a process group of its own), so bash
  * prints no job notices into the next step's stderr.
  *
- * Protocol: Node writes a script path per line on the session's stdin. On fd 3 the session
- * reports the step's process group (so it can be stopped), the step's exported environment when
- * it ends (`declare -px`), and DONE once it has waited for the step and killed whatever the step
- * left behind. stdout and stderr each end with a NUL-framed marker carrying the exit status, so
- * Node knows it has every byte of the step's output. The step's processes inherit fd 3.
+ * Protocol, so that nothing a step prints can change a verdict or another step's result:
+ * - Node writes a random nonce as the first line on the session's stdin, then a script path per
+ *   line. The nonce is in no variable a step can see.
+ * - fd 3 carries records only the session shell writes, one after the other: the step's process
+ *   group (`\0PID n\0`, so it can be stopped), then `\0DONE status\0` once it has waited for the
+ *   step and killed whatever the step left behind. The step runs with fd 3 closed.
+ * - The step's exported environment (`declare -px`) goes to `<script>.env`, written by the step's
+ *   own subshell when it ends, so it never shares a channel with anything.
+ * - stdout and stderr each end with `\0LAB-END-<nonce>\0`, so Node knows it has every byte of the
+ *   step's output; a step cannot print a marker it does not know.
+ * - A watchdog reads fd 4, a pipe Node never writes: when Node dies (SIGKILL, a crash) it reads
+ *   end-of-file and stops every process of the session, so no step outlives the runner. Node says
+ *   `close` on it at a normal end.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { readFileSync, rmSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
+import { BoundedText } from '../bounded-text.js';
+import { forgetGroup, watchGroup } from '../watchdog.js';
 
 const SERVER = `
+IFS= read -r __lab_nonce || exit 0
+( trap '' INT TERM HUP
+  IFS= read -r __lab_line <&4
+  if [ "$__lab_line" != close ]; then pkill -TERM -s $$; sleep 2; pkill -KILL -s $$; fi
+) </dev/null >/dev/null 2>&1 3>&- &
+exec 4<&-
 while IFS= read -r __lab_script; do
   set -m
-  ( source "$__lab_script"; __lab_rc=$?; { printf '\\0ENV\\0'; declare -px; printf '\\0'; } >&3; exit "$__lab_rc" ) </dev/null &
+  ( source "$__lab_script"; __lab_rc=$?; umask 077; declare -px > "$__lab_script.env"; exit "$__lab_rc" ) </dev/null 3>&- &
   __lab_pid=$!
   set +m
   printf '\\0PID %s\\0' "$__lab_pid" >&3
   wait "$__lab_pid"; __lab_status=$?
   kill -KILL -- "-$__lab_pid" 2>/dev/null
-  printf '\\0DONE\\0' >&3
-  printf '\\0LAB-END %s\\0' "$__lab_status"
-  printf '\\0LAB-END %s\\0' "$__lab_status" >&2
+  printf '\\0LAB-END-%s\\0' "$__lab_nonce"
+  printf '\\0LAB-END-%s\\0' "$__lab_nonce" >&2
+  printf '\\0DONE %s\\0' "$__lab_status" >&3
 done
 `;
 
-const END = /\0LAB-END (\d+)\0$/;
+const PID = /\0PID (\d+)\0/;
+const DONE = /\0DONE (\d+)\0/;
 
 export interface SessionRunOptions {
   scriptFile: string;
   timeoutMs: number;
   signal: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void;
   killGraceMs?: number;
 }
 
@@ -47,6 +67,8 @@ export interface SessionRunResult {
   stderr: string;
   timedOut: boolean;
   interrupted: boolean;
+  /** Characters of output kept out of stdout and stderr. */
+  omitted: number;
   /** `declare -px` at the step's end; absent when the step was killed or exited early. */
   declaredEnv?: string;
 }
@@ -54,9 +76,10 @@ export interface SessionRunResult {
 interface Pending {
   stdout: StreamCollector;
   stderr: StreamCollector;
+  scriptFile: string;
   control: string;
   pid?: number;
-  done: boolean;
+  exitCode?: number;
   killRequested?: NodeJS.Signals;
   finish(): void;
   fail(error: Error): void;
@@ -65,6 +88,7 @@ interface Pending {
 export class BashSession {
   private child: ChildProcess | undefined;
   private pending: Pending | undefined;
+  private marker = '';
 
   constructor(
     private readonly cwd: string,
@@ -77,6 +101,7 @@ export class BashSession {
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once('close', () => resolve());
+      (child.stdio[4] as Writable).end('close\n');
       child.stdin!.end();
     });
   }
@@ -112,24 +137,25 @@ export class BashSession {
         clearTimeout(killTimer);
         options.signal.removeEventListener('abort', onAbort);
         this.pending = undefined;
-        const declaredEnv = /\0ENV\0([^\0]*)\0/.exec(pending.control)?.[1];
+        if (pending.pid !== undefined) forgetGroup(pending.pid);
+        const declaredEnv = readEnvFile(options.scriptFile);
         resolve({
           exitCode,
           stdout: pending.stdout.text(),
           stderr: pending.stderr.text() + stderrNote,
           timedOut,
           interrupted,
+          omitted: pending.stdout.omitted + pending.stderr.omitted,
           ...(declaredEnv === undefined ? {} : { declaredEnv }),
         });
       };
       const pending: Pending = {
-        stdout: new StreamCollector('stdout', options.onOutput),
-        stderr: new StreamCollector('stderr', options.onOutput),
+        stdout: new StreamCollector('stdout', this.marker, options.onOutput, options.onOmitted),
+        stderr: new StreamCollector('stderr', this.marker, options.onOutput, options.onOmitted),
+        scriptFile: options.scriptFile,
         control: '',
-        done: false,
         finish: () => {
-          if (pending.done && pending.stdout.exitCode !== undefined && pending.stderr.exitCode !== undefined)
-            settle(pending.stdout.exitCode);
+          if (pending.exitCode !== undefined && pending.stdout.ended && pending.stderr.ended) settle(pending.exitCode);
         },
         fail: (error) => settle(-1, `${error.message}\n`),
       };
@@ -143,13 +169,17 @@ export class BashSession {
 
   private start(): ChildProcess {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
+    const nonce = randomBytes(16).toString('hex');
+    this.marker = `\0LAB-END-${nonce}\0`;
     const child = spawn('bash', ['--noprofile', '--norc', '-c', SERVER], {
       cwd: this.cwd,
       env: this.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     child.stdin!.on('error', () => {});
+    (child.stdio[4] as Writable).on('error', () => {});
+    child.stdin!.write(`${nonce}\n`);
     child.stdout!.on('data', (chunk: Buffer) => this.pending?.stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.pending?.stderr.push(chunk));
     (child.stdio[3] as Readable).on('data', (chunk: Buffer) => this.readControl(chunk));
@@ -165,17 +195,22 @@ export class BashSession {
   private readControl(chunk: Buffer): void {
     const pending = this.pending;
     if (!pending) return;
-    pending.control += chunk.toString('utf8');
+    // Only the session shell writes here, one record after another.
+    pending.control += chunk.toString('latin1');
     if (pending.pid === undefined) {
-      const pid = /\0PID (\d+)\0/.exec(pending.control)?.[1];
+      const pid = PID.exec(pending.control)?.[1];
       if (pid) {
         pending.pid = Number(pid);
+        watchGroup(pending.pid);
         if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
       }
     }
-    if (!pending.done && pending.control.endsWith('\0DONE\0')) {
-      pending.done = true;
-      pending.finish();
+    if (pending.exitCode === undefined) {
+      const done = DONE.exec(pending.control)?.[1];
+      if (done) {
+        pending.exitCode = Number(done);
+        pending.finish();
+      }
     }
   }
 
@@ -185,45 +220,65 @@ export class BashSession {
   }
 }
 
+/** The environment the step's subshell wrote as it ended; absent when it did not get there. */
+function readEnvFile(scriptFile: string): string | undefined {
+  const file = `${scriptFile}.env`;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 /** Gathers one stream of a step, passing output on as it comes and spotting the end marker. */
 class StreamCollector {
-  private readonly parts: string[] = [];
+  private readonly kept: BoundedText;
   // A multi-byte character may be split across chunks.
   private readonly decoder = new StringDecoder('utf8');
-  /** Bytes from a NUL on, held back until it is clear whether they are the marker. */
+  /** The end of the text, held back until it is clear whether it begins the marker. */
   private held = '';
-  exitCode: number | undefined;
+  ended = false;
   onEnd: () => void = () => {};
 
   constructor(
     private readonly stream: 'stdout' | 'stderr',
+    private readonly marker: string,
     private readonly onOutput?: (stream: 'stdout' | 'stderr', text: string) => void,
-  ) {}
+    onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void,
+  ) {
+    this.kept = new BoundedText(onOmitted && ((text) => onOmitted(stream, text)));
+  }
+
+  get omitted(): number {
+    return this.kept.omitted;
+  }
 
   push(chunk: Buffer): void {
+    if (this.ended) return;
     const text = this.held + this.decoder.write(chunk);
-    const match = END.exec(text);
-    if (match) {
-      this.emit(text.slice(0, match.index));
+    const end = text.indexOf(this.marker);
+    if (end !== -1) {
+      this.emit(text.slice(0, end));
       this.held = '';
-      this.exitCode = Number(match[1]);
+      this.ended = true;
       this.onEnd();
       return;
     }
-    const nul = text.indexOf('\0');
-    // Only the tail can be the start of a marker.
-    const cut = nul === -1 ? text.length : Math.max(nul, text.length - 32);
+    const nul = text.indexOf('\0', Math.max(0, text.length - this.marker.length + 1));
+    const cut = nul === -1 ? text.length : nul;
     this.emit(text.slice(0, cut));
     this.held = text.slice(cut);
   }
 
   text(): string {
-    return this.parts.join('');
+    return this.kept.text();
   }
 
   private emit(text: string): void {
     if (text === '') return;
-    this.parts.push(text);
+    this.kept.push(text);
     this.onOutput?.(this.stream, text);
   }
 }

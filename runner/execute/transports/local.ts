@@ -31,7 +31,10 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
     // The exports join the script's first line, so bash's line numbers stay the book's.
     writeFileSync(scriptFile, `${exportLine(request.env)}${request.script}`, { mode: 0o600 });
     try {
-      const streaming = request.onOutput ? { onOutput: request.onOutput } : {};
+      const streaming = {
+        ...(request.onOutput ? { onOutput: request.onOutput } : {}),
+        ...(request.onOmitted ? { onOmitted: request.onOmitted } : {}),
+      };
       if (request.root && process.getuid?.() !== 0) {
         const result = await spawnTree('sudo', ['--non-interactive', 'bash', scriptFile], {
           cwd: options.cwd,
@@ -58,9 +61,16 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
   };
 }
 
-function pickResult(result: { exitCode: number; stdout: string; stderr: string; timedOut: boolean; interrupted: boolean }) {
-  const { exitCode, stdout, stderr, timedOut, interrupted } = result;
-  return { exitCode, stdout, stderr, timedOut, interrupted };
+function pickResult(result: {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  interrupted: boolean;
+  omitted: number;
+}) {
+  const { exitCode, stdout, stderr, timedOut, interrupted, omitted } = result;
+  return { exitCode, stdout, stderr, timedOut, interrupted, ...(omitted > 0 ? { omitted } : {}) };
 }
 
 function readExportedEnv(declared: string): Record<string, string> {

@@ -3,11 +3,11 @@
  * explicitly the first time a step needs that host and closed at the end of the run; each step
  * is a multiplexed session with its script on stdin (see remote-script.ts).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTool } from '../run-tool.js';
+import { forgetGroup, watchGroup } from '../watchdog.js';
 import { InventoryError, type HostAddress, type Inventory } from '../inventories/inventory.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
 import { remoteCommand, retryUntilStarted, runRemoteScript, type RemoteAttempt } from './remote-script.js';
@@ -25,19 +25,16 @@ export interface OpenSshOptions {
 export const DEFAULT_RETRY_DELAYS_MS = [1000, 2000, 4000] as const;
 
 export function createOpenSshTransport(options: OpenSshOptions): Transport {
-  // Control sockets must fit in a Unix socket path (about 100 bytes), so they live under /tmp.
-  const socketDir = path.join(
-    os.tmpdir(),
-    `lab-ssh-${createHash('sha256').update(path.resolve(options.stateDir)).digest('hex').slice(0, 12)}`,
-  );
+  let socketDir: string | undefined;
   const sshDir = path.join(options.stateDir, 'ssh');
   const configFile = path.join(sshDir, 'config');
   const entries = new Map<string, string>();
   const masters = new Map<string, Promise<void>>();
+  /** Each master's pid, to stop it if the runner dies. */
+  const masterPids = new Map<string, number>();
 
   const writeConfig = () => {
     mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-    mkdirSync(socketDir, { recursive: true, mode: 0o700 });
     writeFileSync(configFile, [...entries.values()].join('\n'), { mode: 0o600 });
   };
 
@@ -47,9 +44,15 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
       master = (async () => {
         const address = await options.inventory.resolve(host);
         if (address.instance) await options.prepare?.(address);
+        socketDir ??= createSocketDir();
         entries.set(host, hostEntry(address, socketDir, sshDir));
         writeConfig();
         await startMaster(host, configFile, path.join(sshDir, `${host}.log`));
+        const pid = await findMasterPid(host, configFile);
+        if (pid !== undefined) {
+          masterPids.set(host, pid);
+          watchGroup(pid);
+        }
       })();
       // A failed start is tried again by the next step, not remembered.
       master.catch(() => masters.delete(host));
@@ -81,7 +84,9 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
         [...masters.keys()].map((host) => runTool('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', timeout: 5000 })),
       );
       masters.clear();
-      rmSync(socketDir, { recursive: true, force: true });
+      for (const pid of masterPids.values()) forgetGroup(pid);
+      masterPids.clear();
+      if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }
@@ -93,7 +98,7 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
     stderr: `Could not connect to ${host}: ${message}\n`,
     timedOut: false,
     interrupted: false,
-    connectionLost: true,
+    connectionLost: 'before-start',
     started: false,
   };
 }
@@ -104,7 +109,8 @@ async function startMaster(host: string, configFile: string, logFile: string): P
   // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
   const result = await runTool(
     'ssh',
-    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', '-E', logFile, host],
+    // ControlPersist bounded: a master the runner could not close goes by itself once idle.
+    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST}`, '-fN', '-E', logFile, host],
     {
       stdio: 'ignore',
       timeout: 60_000,
@@ -120,6 +126,33 @@ async function startMaster(host: string, configFile: string, logFile: string): P
     throw new Error(log || `ssh exited with status ${result.exitCode ?? result.signal}`);
   }
 }
+
+/**
+ * The folder of the control sockets: whoever can reach a socket can run commands on the host and
+ * read what steps print. A fresh folder of our own each run (mkdtemp: 0700, random name, so no
+ * other user can make it first), checked all the same. Under /tmp, not $TMPDIR: a socket path
+ * must fit in 104 bytes on macOS, whose $TMPDIR alone is about 50.
+ */
+export function createSocketDir(parent = '/tmp'): string {
+  const dir = mkdtempSync(path.join(parent, 'lab-'));
+  const stat = lstatSync(dir);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o777) !== 0o700) {
+    throw new Error(
+      `${dir} is not a private folder of this user (mode ${(stat.mode & 0o777).toString(8)}); refusing to put ssh control sockets there`,
+    );
+  }
+  return dir;
+}
+
+/** `ssh -O check` says `Master running (pid=N)`. */
+async function findMasterPid(host: string, configFile: string): Promise<number | undefined> {
+  const result = await runTool('ssh', ['-F', configFile, '-O', 'check', host], { stdin: 'ignore', timeout: 5000 });
+  const pid = /\(pid=(\d+)\)/.exec(result.stderr)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
+/** How long a master may stay idle (no step on its host) before it exits by itself. */
+const CONTROL_PERSIST = '30m';
 
 function hostEntry(address: HostAddress, socketDir: string, sshDir: string): string {
   const lines = [

@@ -15,13 +15,21 @@
  * began (safe to retry); with the start marker but no end marker, the connection was lost during
  * the step; with the end marker, the status is the step's own, 255 included.
  */
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportLine } from '../shell-quote.js';
 import { spawnTree } from '../spawn-tree.js';
 import type { ScriptRequest, ScriptResult } from '../transport.js';
 
-const START = '\0LAB-START\0';
-const EXIT = /\0LAB-EXIT (\d+)\0/;
+/** The markers of one request: random, so nothing a step prints can imitate them. */
+export interface Markers {
+  start: string;
+  exit: string;
+}
+
+export function createMarkers(nonce = randomBytes(16).toString('hex')): Markers {
+  return { start: `\0LAB-START-${nonce}\0`, exit: `\0LAB-EXIT-${nonce} ` };
+}
 
 /** The remote command: bash reading the script from stdin, under sudo when the step needs root. */
 export function remoteCommand(root: boolean): string {
@@ -30,13 +38,15 @@ export function remoteCommand(root: boolean): string {
 }
 
 /** The exports and the step's own first line share line 1, so bash's `line N` is the book's. */
-export function wrapRemoteScript(script: string, env: Record<string, string>): string {
+export function wrapRemoteScript(script: string, env: Record<string, string>, markers: Markers): string {
+  const start = markers.start.replaceAll('\0', '\\0');
+  const exit = markers.exit.replaceAll('\0', '\\0');
   return (
-    `printf '\\0LAB-START\\0' >&2; set -m; ( ${exportLine(env)}${script}` +
+    `printf '${start}' >&2; set -m; ( ${exportLine(env)}${script}` +
     `) </dev/null & __lab_pid=$!; ` +
     `{ IFS= read -r __lab_line; kill -TERM -- "-$__lab_pid"; sleep 2; kill -KILL -- "-$__lab_pid"; } >/dev/null 2>&1 & __lab_watch=$!; set +m; ` +
     `wait "$__lab_pid"; __lab_rc=$?; kill "$__lab_watch" 2>/dev/null; ` +
-    `printf '\\0LAB-EXIT %s\\0' "$__lab_rc" >&2; exit "$__lab_rc"\n`
+    `printf '${exit}%s\\0' "$__lab_rc" >&2; exit "$__lab_rc"\n`
   );
 }
 
@@ -50,16 +60,25 @@ export interface RemoteOutcome {
   finished: boolean;
 }
 
-export function readRemoteOutcome(exitCode: number, stderr: string): RemoteOutcome {
-  const started = stderr.includes(START);
-  const exit = EXIT.exec(stderr);
-  const clean = stderr.replace(START, '').replace(EXIT, '');
-  return { exitCode: exit ? Number(exit[1]) : exitCode, stderr: clean, started, finished: exit !== null };
+export function readRemoteOutcome(exitCode: number, stderr: string, markers: Markers): RemoteOutcome {
+  const started = stderr.includes(markers.start);
+  const exit = findExit(stderr, markers);
+  const clean = stripMarkers(stderr, markers);
+  return { exitCode: exit ? exit.status : exitCode, stderr: clean, started, finished: exit !== undefined };
 }
 
-/** Drops the markers from streamed stderr, so --verbose shows only what the step printed. */
-export function stripMarkers(text: string): string {
-  return text.replace(START, '').replace(/\0LAB-EXIT \d+\0/, '');
+function findExit(text: string, markers: Markers): { index: number; length: number; status: number } | undefined {
+  const index = text.lastIndexOf(markers.exit);
+  if (index === -1) return undefined;
+  const match = /^(\d+)\0/.exec(text.slice(index + markers.exit.length));
+  return match ? { index, length: markers.exit.length + match[0].length, status: Number(match[1]) } : undefined;
+}
+
+/** Drops the markers from stderr, so it shows only what the step printed. */
+export function stripMarkers(text: string, markers: Markers): string {
+  const withoutStart = text.replace(markers.start, '');
+  const exit = findExit(withoutStart, markers);
+  return exit ? withoutStart.slice(0, exit.index) + withoutStart.slice(exit.index + exit.length) : withoutStart;
 }
 
 /** One try at running a step remotely; `started` says whether the remote side began it. */
@@ -69,20 +88,23 @@ export interface RemoteAttempt extends ScriptResult {
 
 /** Runs `command args` (ssh, or gcloud compute ssh) with the wrapped script on stdin. */
 export async function runRemoteScript(command: string, args: readonly string[], request: ScriptRequest): Promise<RemoteAttempt> {
+  const markers = createMarkers();
   const result = await spawnTree(command, args, {
-    input: wrapRemoteScript(request.script, request.env),
+    input: wrapRemoteScript(request.script, request.env, markers),
     keepStdinOpen: true,
+    ...(request.onOmitted ? { onOmitted: request.onOmitted } : {}),
     timeoutMs: request.timeoutMs,
     signal: request.signal,
     ...(request.onOutput
       ? {
           onOutput: (stream: 'stdout' | 'stderr', text: string) =>
-            request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text) : text),
+            request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text, markers) : text),
         }
       : {}),
   });
-  const outcome = readRemoteOutcome(result.exitCode, result.stderr);
+  const outcome = readRemoteOutcome(result.exitCode, result.stderr, markers);
   const lost = !outcome.finished && result.exitCode === 255 && !result.timedOut && !result.interrupted;
+  const connectionLost = !lost ? false : outcome.started ? ('during-step' as const) : ('before-start' as const);
   const why = outcome.started ? `The connection to ${request.host} was lost during the step.` : `Could not connect to ${request.host}.`;
   return {
     exitCode: outcome.exitCode,
@@ -90,8 +112,9 @@ export async function runRemoteScript(command: string, args: readonly string[], 
     stderr: lost ? `${outcome.stderr}${why}\n` : outcome.stderr,
     timedOut: result.timedOut,
     interrupted: result.interrupted,
-    connectionLost: lost,
+    connectionLost,
     started: outcome.started,
+    ...(result.omitted > 0 ? { omitted: result.omitted } : {}),
   };
 }
 
@@ -106,7 +129,9 @@ export async function retryUntilStarted(
 ): Promise<ScriptResult> {
   for (let index = 0; ; index++) {
     const { started, ...result } = await attempt();
-    if (!result.connectionLost || started || index >= delaysMs.length || request.signal.aborted) return result;
+    // Ctrl-C while the connection opened: the step never ran, so it is an interrupt, not a failure.
+    if (!started && request.signal.aborted) return { ...result, interrupted: true, connectionLost: false };
+    if (result.connectionLost !== 'before-start' || index >= delaysMs.length) return result;
     try {
       await sleep(delaysMs[index]!, undefined, { signal: request.signal });
     } catch {

@@ -1,0 +1,76 @@
+/**
+ * What the runner starts must not outlive it, however it ends: Ctrl-C, a closed terminal, a crash
+ * or SIGKILL. Signal handlers cannot see SIGKILL, so a small watchdog process reads a pipe from
+ * Node: Node tells it each process group it starts (a sudo step, an ssh client, an ssh master)
+ * and each one that ended; when Node dies the pipe reads end-of-file and the watchdog stops every
+ * group still listed (TERM, then KILL 2 s later) and removes the run's scratch files, which may
+ * hold secrets. The workstation's bash session has a watchdog of its own (see bash-session.ts).
+ *
+ * The same list lets a third Ctrl-C kill everything at once, without leaving anything behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+const WATCHDOG = `
+__lab_groups=' '
+__lab_scratch=
+while IFS= read -r __lab_line; do
+  case $__lab_line in
+    close) exit 0 ;;
+    watch\\ *) __lab_groups="$__lab_groups\${__lab_line#watch } " ;;
+    forget\\ *) __lab_groups=\${__lab_groups/ \${__lab_line#forget } / } ;;
+    scratch\\ *) __lab_scratch=\${__lab_line#scratch } ;;
+  esac
+done
+for __lab_group in $__lab_groups; do kill -TERM -- "-$__lab_group"; done
+[ -n "$__lab_scratch" ] && rm -rf -- "$__lab_scratch"/*
+sleep 2
+for __lab_group in $__lab_groups; do kill -KILL -- "-$__lab_group"; done
+`;
+
+let watchdog: ChildProcess | undefined;
+const groups = new Set<number>();
+
+function send(line: string): void {
+  if (!watchdog) {
+    watchdog = spawn('bash', ['--noprofile', '--norc', '-c', WATCHDOG], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog.stdin!.on('error', () => {});
+    watchdog.on('error', () => {});
+    // The watchdog never keeps the runner alive; it is there for when the runner is gone.
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+  watchdog.stdin!.write(`${line}\n`);
+}
+
+/** Stops the process group `pgid` if the runner dies before calling forget. */
+export function watchGroup(pgid: number): void {
+  groups.add(pgid);
+  send(`watch ${pgid}`);
+}
+
+export function forgetGroup(pgid: number): void {
+  if (!groups.delete(pgid)) return;
+  send(`forget ${pgid}`);
+}
+
+/** Empties `dir` (the run's scratch files) if the runner dies. */
+export function watchScratchDir(dir: string): void {
+  send(`scratch ${dir}`);
+}
+
+/** Kills every group the runner started and has not seen end: the third Ctrl-C. */
+export function killWatchedGroups(): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** At the end of a run: the watchdog goes without touching anything. */
+export function closeWatchdog(): void {
+  watchdog?.stdin!.end('close\n');
+  watchdog = undefined;
+}

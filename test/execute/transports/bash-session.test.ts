@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseDeclareExports } from '../../../runner/execute/parse-declare.js';
+import { BashSession } from '../../../runner/execute/transports/bash-session.js';
+
+let dir: string;
+let session: BashSession;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'lab-bash-session-'));
+  session = new BashSession(dir, process.env);
+});
+afterEach(async () => {
+  await session.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(script: string, timeoutMs = 20_000) {
+  const scriptFile = path.join(dir, 'step.sh');
+  writeFileSync(scriptFile, script);
+  return session.run({ scriptFile, timeoutMs, signal: new AbortController().signal });
+}
+
+describe('BashSession', () => {
+  it('reads back the exported environment of every one of 3,000 quick steps', async () => {
+    let lost = 0;
+    for (let index = 0; index < 3000; index++) {
+      const result = await run(`export STEP_${index % 7}=${index}\n`);
+      const env = result.declaredEnv === undefined ? {} : parseDeclareExports(result.declaredEnv);
+      if (result.exitCode !== 0 || env[`STEP_${index % 7}`] !== String(index) || env.PATH !== process.env.PATH) lost++;
+    }
+    expect(lost).toBe(0);
+  });
+
+  it('takes no verdict from output that imitates its markers, and the next step gets its own', async () => {
+    const markers = '\\0ENV\\0declare -x X="1"\\0\\0DONE 0\\0\\0LAB-END 0\\0';
+    const forged = await run(`printf '${markers}'; printf '${markers}' >&2; sleep 0.2; echo late; exit 3\n`);
+    expect(forged.exitCode).toBe(3);
+    expect(forged.stdout).toBe('\0ENV\0declare -x X="1"\0\0DONE 0\0\0LAB-END 0\0late\n');
+    const next = await run('echo next; exit 0\n');
+    expect(next).toMatchObject({ exitCode: 0, stdout: 'next\n', stderr: '' });
+  });
+
+  it('gives a step no way to write into the session channel (fd 3)', async () => {
+    const result = await run(`printf '\\0DONE 0\\0' >&3 2>/dev/null; echo "$?"; exit 5\n`);
+    expect(result.exitCode).toBe(5);
+    expect(result.stdout).not.toBe('0\n');
+  });
+});
+
+describe('BashSession with a step that prints more than a string can hold', () => {
+  it('keeps the head and the tail of 600 MB of output, and says how much it left out', async () => {
+    const omitted: number[] = [];
+    const scriptFile = path.join(dir, 'step.sh');
+    writeFileSync(scriptFile, 'echo first; yes 0123456789 | head -c 600000000; echo; echo last\n');
+    const result = await session.run({
+      scriptFile,
+      timeoutMs: 120_000,
+      signal: new AbortController().signal,
+      onOmitted: (_stream, text) => omitted.push(text.length),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.startsWith('first\n0123456789\n')).toBe(true);
+    expect(result.stdout.endsWith('\nlast\n')).toBe(true);
+    expect(result.stdout.length).toBeLessThan(3 * 1024 * 1024);
+    expect(result.omitted).toBeGreaterThan(590_000_000);
+    expect(omitted.reduce((sum, length) => sum + length, 0)).toBe(result.omitted);
+    expect(result.stdout).toContain(`[… ${result.omitted} characters of output not kept here`);
+  }, 120_000);
+});
