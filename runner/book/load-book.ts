@@ -88,6 +88,8 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
     }
     const parsed = parseChapter(source.text, { file, name, slug: path.basename(relative, '.md'), root, targets });
     problems.push(...parsed.problems);
+    // A page too deep to parse is left out, so that no later reader (lint, site) parses it again.
+    if (parsed.problems.some((problem) => problem.rule === 'too-deep')) return undefined;
     return { file, parsed };
   };
 

@@ -74,6 +74,33 @@ export function parseMarkdown(source: string): Root {
 }
 
 export function parseChapter(source: string, context: ChapterContext): ParsedChapter {
+  try {
+    return readChapter(source, context);
+  } catch (error) {
+    // Thousands of nested quotes or lists overflow the stack of the Markdown parser and of the
+    // tree walk: a problem of the chapter, at its deepest line, not a crash of lab.
+    if (!(error instanceof RangeError)) throw error;
+    const lines = source.split('\n');
+    const depths = lines.map((line) => /^[\s>*+-]*/.exec(line)![0].length);
+    const deepest = depths.indexOf(Math.max(...depths));
+    return {
+      title: context.slug,
+      steps: [],
+      headings: [],
+      problems: [
+        {
+          file: context.file,
+          line: deepest + 1,
+          column: 1,
+          message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
+          rule: 'too-deep',
+        },
+      ],
+    };
+  }
+}
+
+function readChapter(source: string, context: ChapterContext): ParsedChapter {
   const tree = parseMarkdown(source);
   const lines = source.split('\n');
   const problems: Problem[] = [];

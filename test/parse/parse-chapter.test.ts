@@ -337,3 +337,17 @@ describe('parseChapter: includes that cannot be read', () => {
     ]);
   });
 });
+
+describe('parseChapter: a chapter too deep to parse', () => {
+  it('reports block quotes nested ten thousand deep at their line instead of overflowing the stack', () => {
+    expect(parse(`# T\n\ntext\n\n${'>'.repeat(10_000)} deep\n`).problems).toEqual([
+      {
+        file: context.file,
+        line: 5,
+        column: 1,
+        message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
+        rule: 'too-deep',
+      },
+    ]);
+  });
+});
