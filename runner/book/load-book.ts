@@ -89,7 +89,7 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
     const parsed = parseChapter(source.text, { file, name, slug: path.basename(relative, '.md'), root, targets });
     problems.push(...parsed.problems);
     // A page too deep to parse is left out, so that no later reader (lint, site) parses it again.
-    if (parsed.problems.some((problem) => problem.rule === 'too-deep')) return undefined;
+    if (parsed.problems.some((problem) => problem.rule === 'too-complex')) return undefined;
     return { file, parsed };
   };
 

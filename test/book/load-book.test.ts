@@ -170,7 +170,7 @@ describe('readBook: a page too deep to parse', () => {
   it('reports it and leaves it out of the book, so that no later reader parses it again', () => {
     const docs = makeBook(['a.md', 'deep.md'], { 'a.md': '# A\n', 'deep.md': `# D\n\n${'>'.repeat(10_000)} x\n` });
     const { book, problems } = readBook(docs);
-    expect(problems.map((problem) => `${problem.line}: ${problem.rule}`)).toEqual(['3: too-deep']);
+    expect(problems.map((problem) => `${problem.line}: ${problem.rule}`)).toEqual(['3: too-complex']);
     expect(book?.chapters.map((chapter) => chapter.slug)).toEqual(['a']);
   });
 });

@@ -346,8 +346,17 @@ describe('parseChapter: a chapter too deep to parse', () => {
         line: 5,
         column: 1,
         message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
-        rule: 'too-deep',
+        rule: 'too-complex',
       },
     ]);
+  });
+});
+
+describe('parseChapter: a chapter too costly to parse', () => {
+  it('refuses a run of a thousand emphasis marks, which the Markdown parser takes quadratic time over', () => {
+    expect(messages(`# T\n\ntext ${'*'.repeat(20_000)}a${'*'.repeat(20_000)}\n`)).toEqual([
+      '3:6: This line has a run of 20000 `*`, which takes the Markdown parser minutes; keep runs under 1000',
+    ]);
+    expect(messages(`# T\n\n${'*'.repeat(999)}\n`)).toEqual([]);
   });
 });
