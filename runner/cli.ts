@@ -1,7 +1,8 @@
 /** The `lab` command: parses the command line, loads the book, dispatches; LabErrors become exit codes. */
 import { loadBookCached } from './book/load-book-cached.js';
-import { formatHelp, parseArguments } from './cli/parse-arguments.js';
+import { formatHelp, parseArguments, STATE_COMMANDS, type Arguments } from './cli/parse-arguments.js';
 import { refuseFlagsNpmTook } from './cli/refuse-npm-flags.js';
+import { refuseFilePath, refuseFolderPath, refuseForeignStateFolder, refuseOutOverBook } from './cli/refuse-paths.js';
 import { respellCommands } from './cli/spell-command.js';
 import { listCommand } from './commands/list.js';
 import { resetCommand } from './commands/reset.js';
@@ -32,6 +33,7 @@ export async function main(
       terminal.out.write(`lab ${typeof LAB_VERSION === 'string' ? LAB_VERSION : '(unbundled sources)'}\n`);
       return EXIT.passed;
     }
+    refuseUnusablePaths(args);
     // Loaded on demand: the site's pipeline (Shiki and its grammars) and the linters would
     // otherwise cost every `lab run` their start-up time.
     if (args.command === 'check') return await (await import('./commands/check.js')).checkCommand(args.book, terminal, args);
@@ -58,5 +60,19 @@ export async function main(
     if (!(error instanceof LabError)) throw error;
     terminal.err.write(`${respellCommands(error.describe(), env)}\n`);
     return error.exitCode;
+  }
+}
+
+/** A place lab writes to that cannot be written is refused before anything runs. */
+function refuseUnusablePaths(args: Arguments): void {
+  if (STATE_COMMANDS.includes(args.command)) {
+    // list, status and janitor only read it; run and reset write progress, logs and the lock.
+    refuseFolderPath('--state', args.state, { writable: (args.command === 'run' && !args.dryRun) || args.command === 'reset' });
+    refuseForeignStateFolder(args.state);
+  }
+  if (args.command === 'run') for (const report of args.reports) refuseFilePath('--report', report);
+  if (args.command === 'build' || args.command === 'preview') {
+    refuseFolderPath('--out', args.out, { writable: true });
+    refuseOutOverBook(args.out, args.book);
   }
 }

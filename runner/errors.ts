@@ -4,8 +4,9 @@
  * else is a bug in the runner.
  */
 
-export const EXIT = { passed: 0, failed: 1, badInput: 2, preflight: 3, interrupted: 130 } as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/** `bug` (EX_SOFTWARE) is set by bin/lab.js when lab itself crashes; no LabError carries it. */
+export const EXIT = { passed: 0, failed: 1, badInput: 2, preflight: 3, interrupted: 130, bug: 70 } as const;
+export type ExitCode = (typeof EXIT)[Exclude<keyof typeof EXIT, 'bug'>];
 
 export class LabError extends Error {
   override name = 'LabError';

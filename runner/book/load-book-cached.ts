@@ -6,7 +6,18 @@
  * and written atomically; any doubt means a fresh load. Only books without problems are cached.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,22 +73,40 @@ function fileStamp(file: string): string {
   }
 }
 
+/**
+ * A cached book is the commands lab runs: only an entry this user wrote, in a folder only this
+ * user can write, is trusted (with XDG_CACHE_HOME=/tmp another user could plant one).
+ */
 function readEntry(file: string): CacheEntry | undefined {
+  let fd: number | undefined;
   try {
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as CacheEntry;
+    if (!isPrivate(statSync(path.dirname(file)))) return undefined;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || !isPrivate(stat)) return undefined;
+    const entry = JSON.parse(readFileSync(fd, 'utf8')) as CacheEntry;
     return entry.version === CACHE_VERSION ? entry : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
 function writeEntry(file: string, entry: CacheEntry): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!isPrivate(statSync(path.dirname(file)))) return;
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(entry), { mode: 0o600 });
+    // wx: never through a file or link someone else put there.
+    writeFileSync(temporary, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     renameSync(temporary, file);
   } catch {
     // A cache that cannot be written only costs the next start its parse.
   }
+}
+
+/** Owned by this user and writable by no one else. */
+function isPrivate(stat: Stats): boolean {
+  return stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
 }

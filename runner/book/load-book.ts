@@ -2,9 +2,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseChapter } from '../parse/parse-chapter.js';
-import { readBookConfig, type BookConfig } from './book-config.js';
+import { readBookConfig, type BookConfig, type LocateConfig } from './book-config.js';
 import { BookError, type Problem } from './problems.js';
-import { readSource } from './read-source.js';
+import { isPermissionProblem, readSource } from './read-source.js';
 import { WORKSTATION, type Book, type Chapter, type Page } from './types.js';
 
 export const BOOK_FILE = 'book.yaml';
@@ -28,17 +28,27 @@ export function readBook(dir: string): { book?: Book; problems: Problem[] } {
     const message =
       source.code === 'ENOENT' || source.code === 'ENOTDIR'
         ? `No ${BOOK_FILE} here; point --book at the folder that holds the book's ${BOOK_FILE}`
-        : `${BOOK_FILE} cannot be read: ${source.missing}; point --book at the folder that holds the book's ${BOOK_FILE}`;
+        : isPermissionProblem(source.code)
+          ? `${BOOK_FILE} cannot be read: ${source.missing}`
+          : `${BOOK_FILE} cannot be read: ${source.missing}; point --book at the folder that holds the book's ${BOOK_FILE}`;
     return { problems: [{ file: configFile, line: 1, column: 1, message, rule: 'no-book' }] };
   }
   if ('problem' in source) return { problems: [{ file: configFile, ...source.problem, rule: 'bad-encoding' }] };
-  const { config, problems } = readBookConfig(source.text, configFile);
-  if (!config) return { problems };
-  const built = buildBook(bookDir, config, source.text);
-  return { book: built.book, problems: [...built.problems, ...findDuplicateIds(built.book), ...findAmbiguousCaptures(built.book)] };
+  const read = readBookConfig(source.text, configFile);
+  if (!read.config) return { problems: read.problems };
+  const built = buildBook(bookDir, read.config, read.locate);
+  return {
+    book: built.book,
+    problems: [
+      ...built.problems,
+      ...findPageNameClashes(read.config, configFile, read.locate),
+      ...findDuplicateIds(built.book),
+      ...findAmbiguousCaptures(built.book),
+    ],
+  };
 }
 
-function buildBook(bookDir: string, config: BookConfig, configText: string): { book: Book; problems: Problem[] } {
+function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): { book: Book; problems: Problem[] } {
   const root = path.dirname(bookDir);
   const groups: Record<string, string[]> = { ...config.hosts };
   const hosts = [...new Set(Object.values(config.hosts).flat())];
@@ -47,10 +57,10 @@ function buildBook(bookDir: string, config: BookConfig, configText: string): { b
   const problems: Problem[] = [];
   const configFile = path.join(bookDir, BOOK_FILE);
 
-  const readPage = (relative: string, name: string, list: string) => {
+  const readPage = (relative: string, name: string, list: 'chapters' | 'appendices', index: number) => {
     const file = path.join(bookDir, relative);
     const listed = (message: string, rule: string) => {
-      problems.push({ file: configFile, line: findLine(configText, relative), column: 1, message, rule });
+      problems.push({ file: configFile, ...locate([list, index]), message, rule });
       return undefined;
     };
     const outside = findOutside(bookDir, file);
@@ -67,7 +77,10 @@ function buildBook(bookDir: string, config: BookConfig, configText: string): { b
             `\`${relative}\`, listed in ${list}, does not exist (looked for ${path.relative(process.cwd(), file)}); create it or remove it from ${list}`,
             'missing-chapter',
           )
-        : listed(`\`${relative}\`, listed in ${list}, cannot be read: ${source.missing}; list a Markdown file`, 'unreadable-chapter');
+        : listed(
+            `\`${relative}\`, listed in ${list}, cannot be read: ${source.missing}${isPermissionProblem(source.code) ? '' : '; list a Markdown file'}`,
+            'unreadable-chapter',
+          );
     }
     if ('problem' in source) {
       problems.push({ file, ...source.problem, rule: 'bad-encoding' });
@@ -75,13 +88,15 @@ function buildBook(bookDir: string, config: BookConfig, configText: string): { b
     }
     const parsed = parseChapter(source.text, { file, name, slug: path.basename(relative, '.md'), root, targets });
     problems.push(...parsed.problems);
+    // A page too deep to parse is left out, so that no later reader (lint, site) parses it again.
+    if (parsed.problems.some((problem) => problem.rule === 'too-complex')) return undefined;
     return { file, parsed };
   };
 
   const chapters: Chapter[] = [];
   config.chapters.forEach((relative, index) => {
     const name = `chapter-${index + 1}`;
-    const page = readPage(relative, name, 'chapters');
+    const page = readPage(relative, name, 'chapters', index);
     if (!page) return;
     const { title, steps, headings } = page.parsed;
     chapters.push({
@@ -99,7 +114,7 @@ function buildBook(bookDir: string, config: BookConfig, configText: string): { b
   const appendices: Page[] = [];
   config.appendices.forEach((relative, index) => {
     const name = `appendix-${index + 1}`;
-    const page = readPage(relative, name, 'appendices');
+    const page = readPage(relative, name, 'appendices', index);
     if (!page) return;
     const { title, steps, headings } = page.parsed;
     for (const step of steps) {
@@ -143,8 +158,7 @@ function buildBook(bookDir: string, config: BookConfig, configText: string): { b
     if (unknown.length > 0) {
       problems.push({
         file: configFile,
-        line: findLine(configText, diagnostic.title),
-        column: 1,
+        ...locate(['diagnostics', index, 'on']),
         message: `diagnostics[${index}] runs on ${unknown.join(', ')}, which is no host or group of the book`,
         rule: 'unknown-host',
       });
@@ -167,6 +181,51 @@ function findDuplicateIds(book: Book): Problem[] {
     } else {
       seen.set(step.id, step);
     }
+  }
+  return problems;
+}
+
+/**
+ * `lab run NAME` takes a chapter's name, its number or its file's name, and the site names a
+ * page after its file: two pages with one file name, or a file named like another chapter
+ * (3.md as chapter 1, so `lab run 3` would run it), would run or show the wrong one.
+ */
+function findPageNameClashes(config: BookConfig, configFile: string, locate: LocateConfig): Problem[] {
+  const pages = [
+    ...config.chapters.map((relative, index) => ({ relative, list: 'chapters', index, name: `chapter-${index + 1}`, number: index + 1 })),
+    ...config.appendices.map((relative, index) => ({
+      relative,
+      list: 'appendices',
+      index,
+      name: `appendix-${index + 1}`,
+      number: undefined,
+    })),
+  ];
+  const problems: Problem[] = [];
+  const seen = new Map<string, string>();
+  for (const page of pages) {
+    const slug = path.basename(page.relative, '.md');
+    const problem = (message: string) =>
+      problems.push({ file: configFile, ...locate([page.list, page.index]), message, rule: 'page-name-clash' });
+    const other = seen.get(slug.toLowerCase());
+    if (other === page.relative) {
+      problem(`\`${page.relative}\` is listed as a chapter and as an appendix; list it once`);
+      continue;
+    }
+    if (other !== undefined) {
+      problem(
+        `\`${page.relative}\` has the file name of \`${other}\`; \`lab run ${slug}\` and the page ${slug}.html would mean either: rename one`,
+      );
+      continue;
+    }
+    seen.set(slug.toLowerCase(), page.relative);
+    const named = /^(?:(?:chapter|appendix)-)?\d+$/i.test(slug) && slug !== page.name && slug !== String(page.number);
+    if (named)
+      problem(
+        `\`${page.relative}\` is named like another chapter (\`lab run ${slug}\` would be ambiguous); give the file a name that says what it is about`,
+      );
+    if (['index', 'print'].includes(slug.toLowerCase()))
+      problem(`\`${page.relative}\` would be written over by the site's own ${slug}.html; rename it`);
   }
   return problems;
 }
@@ -200,9 +259,4 @@ function findOutside(bookDir: string, file: string): string | undefined {
 function isInside(dir: string, file: string): boolean {
   const relative = path.relative(dir, file);
   return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
-}
-
-function findLine(text: string, needle: string): number {
-  const index = text.split('\n').findIndex((line) => line.includes(needle));
-  return index === -1 ? 1 : index + 1;
 }

@@ -26,7 +26,20 @@ export function parseYaml(text: string): ParsedYaml {
   try {
     return { document, value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), at };
   } catch (error) {
-    // yaml throws a ReferenceError for an alias bomb (and for an alias to an unknown anchor).
+    // yaml throws a ReferenceError for an alias to an unknown anchor, and for an alias bomb.
+    const unresolved = /Unresolved alias[^:]*: (\S+)/.exec((error as Error).message)?.[1];
+    if (unresolved) {
+      const offset = text.search(new RegExp(`\\*${unresolved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![^\\s,\\]}])`));
+      return {
+        errors: [
+          {
+            offset: Math.max(offset, 0),
+            message: `has an alias *${unresolved} with no anchor &${unresolved} before it; set the anchor first, or write the value out`,
+          },
+        ],
+        at,
+      };
+    }
     const alias = text.search(/(^|[\s[{,:])\*[^\s,\]}]/m);
     return {
       errors: [

@@ -107,11 +107,16 @@ const OPTIONS = {
 export type OptionName = keyof typeof OPTIONS;
 export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
 
-const STATE_COMMANDS = ['run', 'list', 'status', 'reset', 'janitor', 'emulator', 'rehearse'] as const;
+/** The commands that keep progress in a --state folder (emulator's --state is a file of its own). */
+export const STATE_COMMANDS: readonly CommandName[] = ['run', 'list', 'status', 'reset', 'janitor', 'rehearse'];
 
 const OPTION_HELP: Record<OptionName, OptionHelp> = {
   book: { value: 'DIR', help: "the book's folder, holding book.yaml (default: docs)" },
-  state: { value: 'DIR', help: 'where progress, variables and logs live (default: .lab)', commands: STATE_COMMANDS },
+  state: {
+    value: 'DIR',
+    help: "where progress, variables and logs live (default: .lab); emulator:\na FILE that keeps the emulator's resources across restarts",
+    commands: [...STATE_COMMANDS, 'emulator'],
+  },
   all: { help: 'every chapter, then the cleanup chapter, even after a failure', commands: ['run'] },
   restart: { help: 'run the chosen chapters from their first step', commands: ['run'] },
   'with-deps': { help: 'run earlier chapters that have not passed first', commands: ['run'] },
@@ -210,6 +215,8 @@ export function parseArguments(argv: readonly string[]): Arguments {
     );
   }
   refuseForeignOptions(argv, given);
+  refuseRepeatedValues(argv);
+  refuseEmptyValues(argv);
   if (given === 'version') return readDefaults('version');
   return readValues(values, given, rest);
 }
@@ -314,6 +321,34 @@ function refuseForeignOptions(argv: readonly string[], command: CommandName): vo
   }
 }
 
+/** `--book a --book b` would quietly take b; a flag that holds one value is given once (or twice alike). */
+function refuseRepeatedValues(argv: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const seen = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    const option = OPTIONS[token.name as OptionName] as Option;
+    if (option.multiple) continue;
+    const before = seen.get(token.name);
+    if (before !== undefined && before !== token.value) {
+      throw new UsageError(`--${token.name} is given twice, as \`${before}\` and \`${token.value}\`; give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
+}
+
+/**
+ * `--inventory "$HOSTS"` with HOSTS unset would quietly mean no hosts file (GCE, for real), and
+ * `--prefix ''` the book's prefix: an empty value is refused, never read as the flag's absence.
+ */
+function refuseEmptyValues(argv: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const empty = tokens.find((token) => token.kind === 'option' && token.value === '');
+  if (empty?.kind === 'option') {
+    throw new UsageError(`--${empty.name} was given an empty value (an unset variable?); give it a value, or leave the flag out`);
+  }
+}
+
 function suggest(word: string, candidates: readonly string[]): string {
   const nearest = findNearest(word, candidates);
   return nearest ? ` (did you mean \`${nearest}\`?)` : '';
@@ -341,7 +376,7 @@ function formatOverview(): string {
     '',
     `\`${spellCommand('COMMAND --help')}\` shows the options of one command.`,
     'Exit status: 0 passed, 1 a step or check failed, 2 bad input, 3 a preflight failed',
-    '(a missing tool or credentials), 130 interrupted.',
+    '(a missing tool or credentials), 130 interrupted, 70 a bug in lab.',
   );
   return `${lines.join('\n')}\n`;
 }

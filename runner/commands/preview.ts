@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Arguments } from '../cli/parse-arguments.js';
 import { UsageError } from '../cli/parse-arguments.js';
 import { buildSite } from '../site/build-site.js';
-import { refuseOutFile } from './build.js';
 import type { Terminal } from './terminal.js';
 
 const TYPES: Record<string, string> = {
@@ -22,7 +21,6 @@ const TYPES: Record<string, string> = {
 
 export async function previewCommand(args: Arguments, terminal: Terminal): Promise<number> {
   const outDir = path.resolve(args.out);
-  refuseOutFile(args.out);
   await buildSite({ bookDir: args.book, outDir });
   const server = createServer((request, response) => serveFile(outDir, request, response));
   const port = await listen(server, args.port);
@@ -64,6 +62,12 @@ function listen(server: Server, port: number): Promise<number> {
 
 function serveFile(outDir: string, request: IncomingMessage, response: ServerResponse): void {
   const reply = (status: number, text: string) => response.writeHead(status, { 'content-type': 'text/plain' }).end(text);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    // A static site takes no uploads; a form or a script posting here gets no page back.
+    response.setHeader('allow', 'GET, HEAD');
+    reply(405, 'Method not allowed: the preview serves static pages (GET and HEAD)');
+    return;
+  }
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);

@@ -54,6 +54,16 @@ export function tokenizeAttributes(text: string): TokenizeResult {
       }
       value = text.slice(i + 1, end);
       i = end + 1;
+      if (i < text.length && !/\s/.test(text[i]!)) {
+        const other = quote === '"' ? "'" : '"';
+        return {
+          tokens,
+          error: {
+            offset: end,
+            message: `The value of \`${key}\` ends at this ${quote}; a quote cannot be escaped (\\${quote} is not one): quote the value with ${other} to put a ${quote} in it, or put a space after it`,
+          },
+        };
+      }
     } else {
       const end = text.slice(i).search(/\s/);
       value = end === -1 ? text.slice(i) : text.slice(i, i + end);

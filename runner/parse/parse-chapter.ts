@@ -14,7 +14,7 @@ import { SKIP, visit } from 'unist-util-visit';
 import type { CommandStep, FileStep, Heading, Position, Step, StepKind } from '../book/types.js';
 import { WORKSTATION } from '../book/types.js';
 import type { Problem } from '../book/problems.js';
-import { readSource } from '../book/read-source.js';
+import { isPermissionProblem, readSource } from '../book/read-source.js';
 import {
   DEFAULTS,
   ID_PATTERN,
@@ -73,7 +73,56 @@ export function parseMarkdown(source: string): Root {
   return parser.parse(source);
 }
 
+/** Longer runs of emphasis marks take the Markdown parser quadratic time: 40 000 take 35 s. */
+const MAX_MARK_RUN = 1000;
+
 export function parseChapter(source: string, context: ChapterContext): ParsedChapter {
+  const run = new RegExp(`([*_~])\\1{${MAX_MARK_RUN - 1},}`).exec(source);
+  if (run) {
+    const before = source.slice(0, run.index);
+    const line = before.split('\n').length;
+    return {
+      title: context.slug,
+      steps: [],
+      headings: [],
+      problems: [
+        {
+          file: context.file,
+          line,
+          column: run.index - before.lastIndexOf('\n'),
+          message: `This line has a run of ${run[0].length} \`${run[1]}\`, which takes the Markdown parser minutes; keep runs under ${MAX_MARK_RUN}`,
+          rule: 'too-complex',
+        },
+      ],
+    };
+  }
+  try {
+    return readChapter(source, context);
+  } catch (error) {
+    // Thousands of nested quotes or lists overflow the stack of the Markdown parser and of the
+    // tree walk: a problem of the chapter, at its deepest line, not a crash of lab.
+    if (!(error instanceof RangeError)) throw error;
+    const lines = source.split('\n');
+    const depths = lines.map((line) => /^[\s>*+-]*/.exec(line)![0].length);
+    const deepest = depths.indexOf(Math.max(...depths));
+    return {
+      title: context.slug,
+      steps: [],
+      headings: [],
+      problems: [
+        {
+          file: context.file,
+          line: deepest + 1,
+          column: 1,
+          message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
+          rule: 'too-complex',
+        },
+      ],
+    };
+  }
+}
+
+function readChapter(source: string, context: ChapterContext): ParsedChapter {
   const tree = parseMarkdown(source);
   const lines = source.split('\n');
   const problems: Problem[] = [];
@@ -103,6 +152,17 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
         unclosed.column,
         `This ${unclosed.fence} fence is never closed, so everything after it would be part of the block; close it with a line of ${unclosed.fence}`,
         'unclosed-fence',
+      );
+      previous = 'rejected';
+      return SKIP;
+    }
+    const indented = findIndentedStepFence(node as Code);
+    if (indented) {
+      report(
+        indented.line,
+        1,
+        'This step fence is indented by four columns or more (a tab counts as four), so it is shown as code and never runs; indent it less, or show it as an example inside a ````markdown fence',
+        'indented-step-fence',
       );
       previous = 'rejected';
       return SKIP;
@@ -144,6 +204,12 @@ function findUnclosedFence(node: Code, lines: string[]): { line: number; column:
   return { line: start.line, column: start.column, fence };
 }
 
+/** An indented code block whose first line is a fence with attributes: a step the author meant to run. */
+function findIndentedStepFence(node: Code): { line: number } | undefined {
+  if (node.lang != null) return undefined;
+  return /^(`{3,}|~{3,})[^`\n]*\{/.test(node.value) ? { line: node.position!.start.line } : undefined;
+}
+
 type Report = (line: number, column: number, message: string, rule: string) => void;
 /** A step; an illustration; an output block; a block already reported as bad; or nothing yet. */
 type Previous = Step | 'illustration' | 'output' | 'rejected' | undefined;
@@ -157,10 +223,26 @@ function readBlock(node: Code, lines: string[], report: Report): Block | undefin
     lang = '';
   }
   meta = meta.trim();
-  if (!meta.startsWith('{')) return undefined;
   const line = node.position!.start.line;
   const lineText = lines[line - 1] ?? '';
+  if (!meta.startsWith('{')) {
+    // ```sh{sh} or a no-break space before `{`: CommonMark reads it all as the language, and the
+    // step the author wrote would silently be an illustration.
+    const glued = /^([^\s{]*)[^\S\n\t ]*\{/u.exec(lang);
+    if (glued) {
+      report(
+        line,
+        lineText.indexOf('{') + 1,
+        `The attributes are joined to the language \`${glued[1]}\` (with no plain space between), so this block would never run; write \`${glued[1]} {\` with a space`,
+        'attributes-without-space',
+      );
+    }
+    return undefined;
+  }
   const attributesColumn = lineText.indexOf('{') + 2;
+  // The attributes as written: CommonMark would turn \" into " and &amp; into &, and every
+  // column after them would be off.
+  meta = lineText.slice(attributesColumn - 2).trim();
   if (!meta.endsWith('}')) {
     report(line, attributesColumn - 1, 'The attribute list opens with `{` but never closes; end it with `}`', 'unclosed-attributes');
     return undefined;
@@ -491,13 +573,28 @@ function readInclude(include: string, context: ChapterContext): { content: strin
       return { error: `\`include=${include}\` leads outside snippets/ through a link; include the file itself` };
     }
     const source = readSource(real);
-    if ('missing' in source) return { error: `\`include=${include}\` cannot be read: ${source.missing}; include a file` };
+    if ('missing' in source) {
+      return {
+        error: `\`include=${include}\` cannot be read: ${source.missing}${isPermissionProblem(source.code) ? '' : '; include a file'}`,
+      };
+    }
     if ('problem' in source) {
       const { line, column, message } = source.problem;
       return { error: `\`include=${include}\`, line ${line}, column ${column}: ${message}` };
     }
     return { content: source.text };
-  } catch {
+  } catch (error) {
+    // realpath fails: the file, or a folder on its way, is not there or not this user's to enter.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+      const why =
+        code === 'EACCES'
+          ? 'a folder on its path cannot be entered by this user (permission denied); let this user enter it (chmod a+x) or run lab as its owner'
+          : code === 'ELOOP'
+            ? 'is a symbolic link that leads back to itself (a loop); include a file'
+            : `cannot be read (${(error as Error).message}); include a file`;
+      return { error: `\`include=${include}\`: ${why}` };
+    }
     return {
       error: `\`include=${include}\` names a file that does not exist (looked for ${path.relative(process.cwd(), resolved)}); create it or fix the path`,
     };

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,5 +45,23 @@ describe('loadBookCached', () => {
     writeFileSync(path.join(docs, '02-cleanup.md'), '# Cleanup\n\n```sh {shel}\n```\n');
     await expect(loadBookCached(docs, cache)).rejects.toBeInstanceOf(BookError);
     await expect(loadBookCached(docs, cache)).rejects.toBeInstanceOf(BookError);
+  });
+
+  it("ignores a cache entry others could have written, and writes none into a folder others can write", async () => {
+    const { docs, cache } = copyBook();
+    const fresh = loadBook(docs);
+    await loadBookCached(docs, cache);
+    const [entry] = readdirSync(cache);
+    const file = path.join(cache, entry!);
+    // A forged entry: the same stamps, another command.
+    const forged = readFileSync(file, 'utf8').replace(/"script":"[^"]*"/, '"script":"echo forged"');
+    expect(forged).toContain('echo forged');
+    writeFileSync(file, forged);
+    chmodSync(file, 0o666);
+    expect(await loadBookCached(docs, cache)).toEqual(fresh);
+    rmSync(file);
+    chmodSync(cache, 0o777);
+    await loadBookCached(docs, cache);
+    expect(readdirSync(cache)).toEqual([]);
   });
 });

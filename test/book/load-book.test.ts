@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ describe('readBook: files that cannot be read as chapters', () => {
     const docs = makeBook(['01-a.md', 'folder.md'], { '01-a.md': '# A\n' });
     mkdirSync(path.join(docs, 'folder.md'));
     expect(problemsOf(docs)).toEqual([
-      `book.yaml:4:1: \`folder.md\`, listed in chapters, cannot be read: ${path.join(docs, 'folder.md')} is a folder, not a file; list a Markdown file`,
+      `book.yaml:4:5: \`folder.md\`, listed in chapters, cannot be read: ${path.join(docs, 'folder.md')} is a folder, not a file; list a Markdown file`,
     ]);
   });
 
@@ -38,7 +38,7 @@ describe('readBook: files that cannot be read as chapters', () => {
     const long = `${'a'.repeat(300)}.md`;
     const [problem] = problemsOf(makeBook([long]));
     expect(problem).toMatch(
-      /^book\.yaml:3:1: `a+\.md`, listed in chapters, cannot be read: the name .* is too long for the file system; list a Markdown file$/,
+      /^book\.yaml:3:5: `a+\.md`, listed in chapters, cannot be read: the name .* is too long for the file system; list a Markdown file$/,
     );
   });
 
@@ -57,7 +57,7 @@ describe('readBook: pages outside the book', () => {
     const docs = makeBook(['../outside.md']);
     writeFileSync(path.join(docs, '../outside.md'), `${fence}sh {sh}\necho outside\n${fence}\n`);
     expect(problemsOf(docs)).toEqual([
-      "book.yaml:3:1: `../outside.md`, listed in chapters, is outside the book's folder; a book runs only its own pages: move it into " +
+      "book.yaml:3:5: `../outside.md`, listed in chapters, is outside the book's folder; a book runs only its own pages: move it into " +
         `${path.relative(process.cwd(), docs)}/`,
     ]);
   });
@@ -67,7 +67,7 @@ describe('readBook: pages outside the book', () => {
     writeFileSync(path.join(docs, '../outside.md'), `${fence}sh {sh}\necho outside\n${fence}\n`);
     symlinkSync(path.join(docs, '../outside.md'), path.join(docs, '01-a.md'));
     expect(problemsOf(docs)).toEqual([
-      `book.yaml:3:1: \`01-a.md\`, listed in chapters, leads outside the book's folder through a link (to ${path.join(docs, '../outside.md')}); a book runs only its own pages: move it into ${path.relative(process.cwd(), docs)}/`,
+      `book.yaml:3:5: \`01-a.md\`, listed in chapters, leads outside the book's folder through a link (to ${path.join(docs, '../outside.md')}); a book runs only its own pages: move it into ${path.relative(process.cwd(), docs)}/`,
     ]);
   });
 
@@ -125,5 +125,52 @@ describe('readBook: text that is not what it seems', () => {
     expect(problems[0]).toMatch(
       /^book\.yaml:7:\d+: book\.yaml has aliases \(\*name\) that expand to too much \(.*\); write the values out, or nest fewer aliases$/,
     );
+  });
+});
+
+describe('readBook: pages whose names clash', () => {
+  it('refuses two pages with one file name, at the second one in book.yaml, including one listed twice', () => {
+    const docs = makeBook(['part-1/intro.md', 'part-2/Intro.md', 'b.md'], { 'b.md': '# B\n' });
+    for (const part of ['part-1', 'part-2']) mkdirSync(path.join(docs, part));
+    writeFileSync(path.join(docs, 'part-1/intro.md'), '# One\n');
+    writeFileSync(path.join(docs, 'part-2/Intro.md'), '# Two\n');
+    writeFileSync(path.join(docs, 'book.yaml'), `${readFileSync(path.join(docs, 'book.yaml'), 'utf8')}appendices: [b.md]\n`);
+    expect(problemsOf(docs)).toEqual([
+      'book.yaml:4:5: `part-2/Intro.md` has the file name of `part-1/intro.md`; `lab run Intro` and the page Intro.html would mean either: rename one',
+      'book.yaml:6:14: `b.md` is listed as a chapter and as an appendix; list it once',
+    ]);
+  });
+
+  it('refuses a file named like another chapter, which `lab run 3` or `lab run chapter-1` would pick instead', () => {
+    const docs = makeBook(['3.md', 'chapter-1.md', 'c.md'], { '3.md': '# A\n', 'chapter-1.md': '# B\n', 'c.md': '# C\n' });
+    expect(problemsOf(docs)).toEqual([
+      'book.yaml:3:5: `3.md` is named like another chapter (`lab run 3` would be ambiguous); give the file a name that says what it is about',
+      'book.yaml:4:5: `chapter-1.md` is named like another chapter (`lab run chapter-1` would be ambiguous); give the file a name that says what it is about',
+    ]);
+    expect(problemsOf(makeBook(['1.md', 'chapter-2.md'], { '1.md': '# A\n', 'chapter-2.md': '# B\n' }))).toEqual([]);
+  });
+
+  it("refuses a page the site's own index.html or print.html would overwrite", () => {
+    const docs = makeBook(['a.md', 'index.md', 'print.md'], { 'a.md': '# A\n', 'index.md': '# I\n', 'print.md': '# P\n' });
+    expect(problemsOf(docs)).toEqual([
+      "book.yaml:4:5: `index.md` would be written over by the site's own index.html; rename it",
+      "book.yaml:5:5: `print.md` would be written over by the site's own print.html; rename it",
+    ]);
+  });
+
+  it('points at the listed page itself, not at the first line that contains its name', () => {
+    const docs = makeBook(['aa.md', 'a.md'], { 'aa.md': '# AA\n' });
+    expect(problemsOf(docs)).toEqual([
+      `book.yaml:4:5: \`a.md\`, listed in chapters, does not exist (looked for ${path.relative(process.cwd(), path.join(docs, 'a.md'))}); create it or remove it from chapters`,
+    ]);
+  });
+});
+
+describe('readBook: a page too deep to parse', () => {
+  it('reports it and leaves it out of the book, so that no later reader parses it again', () => {
+    const docs = makeBook(['a.md', 'deep.md'], { 'a.md': '# A\n', 'deep.md': `# D\n\n${'>'.repeat(10_000)} x\n` });
+    const { book, problems } = readBook(docs);
+    expect(problems.map((problem) => `${problem.line}: ${problem.rule}`)).toEqual(['3: too-complex']);
+    expect(book?.chapters.map((chapter) => chapter.slug)).toEqual(['a']);
   });
 });

@@ -2,7 +2,8 @@
  * Bad input through the real CLI: exit 2, where the problem is and what to do, nothing run,
  * never a stack trace; and a preview server no request can stop.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,12 +39,31 @@ describe('a book that cannot be run', () => {
     const result = await lab.lab(['run', '--all']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).not.toMatch(/\n\s+at /);
-    expect(result.stderr).toContain("docs/book.yaml:4:1: `../outside.md`, listed in chapters, is outside the book's folder");
+    expect(result.stderr).toContain("docs/book.yaml:4:5: `../outside.md`, listed in chapters, is outside the book's folder");
     expect(result.stderr).toContain(
-      `docs/book.yaml:6:1: \`folder.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/folder.md is a folder, not a file`,
+      `docs/book.yaml:6:5: \`folder.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/folder.md is a folder, not a file`,
     );
     expect(result.stderr).toContain('lab: 2 problems in the book; nothing was run.');
     expect(() => lab.read('escaped.txt')).toThrow();
+  });
+
+  it('refuses a FIFO or a device where a chapter should be at once, instead of waiting for ever', async () => {
+    const lab = workspace();
+    rmSync(`${lab.dir}/docs/02-checks.md`);
+    execFileSync('mkfifo', [`${lab.dir}/docs/02-checks.md`]);
+    symlinkSync('/dev/zero', `${lab.dir}/docs/03-cleanup.md`.replace('03-cleanup', 'zero'));
+    lab.edit('docs/book.yaml', '  - 03-cleanup.md', '  - 03-cleanup.md\n  - zero.md');
+    // Before, reading the FIFO waited for a writer for ever: the run is bounded and then killed.
+    const running = lab.start(['list']);
+    const timer = setTimeout(() => running.kill('SIGKILL'), 20_000);
+    const result = await running.finally(() => clearTimeout(timer));
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(
+      `docs/book.yaml:5:5: \`02-checks.md\`, listed in chapters, cannot be read: ${lab.dir}/docs/02-checks.md is a FIFO (named pipe), not a file; list a Markdown file`,
+    );
+    expect(result.stderr).toContain(
+      "docs/book.yaml:7:5: `zero.md`, listed in chapters, leads outside the book's folder through a link (to /dev/zero)",
+    );
   });
 
   it('refuses a chapter with an unclosed fence instead of running its prose', async () => {
@@ -80,7 +100,69 @@ describe('a hosts file that cannot be used', () => {
   });
 });
 
+describe('a place to write that cannot be written', () => {
+  it('refuses --state naming a file, for every command that keeps state, with nothing run', async () => {
+    const lab = workspace();
+    lab.write('state.txt', 'mine\n');
+    for (const command of [['run', 'chapter-1'], ['reset'], ['list'], ['status']]) {
+      const result = await lab.lab([...command, '--state', 'state.txt']);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toBe(
+        'lab: --state state.txt: it is a file; the state (progress, variables, logs) is a folder: name a folder (new or old) instead',
+      );
+    }
+    const inside = await lab.lab(['run', 'chapter-1', '--state', 'state.txt/lab']);
+    expect(inside.stderr).toBe(
+      `lab: --state state.txt/lab: ${lab.dir}/state.txt is a file, so no folder can be made in it; the state (progress, variables, logs) is a folder: name a folder (new or old) instead`,
+    );
+    expect(lab.read('state.txt')).toBe('mine\n');
+  });
+
+  it("refuses --state naming someone else's folder, whose logs/ `lab reset` would delete", async () => {
+    const lab = workspace();
+    mkdirSync(`${lab.dir}/logs`);
+    lab.write('logs/app.log', 'mine\n');
+    const result = await lab.lab(['reset', '--state', '.']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe(
+      "lab: --state .: it holds files that are not lab's (docs, snippets) and no lab state; lab would write, and `lab reset` delete, its logs/ there: name a new folder, such as .lab",
+    );
+    expect(lab.read('logs/app.log')).toBe('mine\n');
+    // A folder lab made stays usable after a reset, as a new or empty one is.
+    mkdirSync(`${lab.dir}/state`);
+    for (const command of [['run', 'chapter-1'], ['reset'], ['run', 'chapter-1']]) {
+      expect((await lab.lab([...command, '--state', 'state'])).exitCode).toBe(0);
+    }
+  });
+
+  it('refuses --report naming a folder before the run, so no run ends without its report', async () => {
+    const lab = workspace();
+    mkdirSync(`${lab.dir}/run.json`);
+    const result = await lab.lab(['run', 'chapter-1', '--report', 'run.json']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('lab: --report run.json: it is a folder; name a file (new or old) in a folder you can write');
+    expect(() => lab.read('.lab/state.json')).toThrow();
+  });
+});
+
 describe('the site', () => {
+  it('refuses to build over the book or the project that holds it', async () => {
+    const lab = workspace();
+    for (const out of ['docs', '.', '']) {
+      const result = await lab.lab(['build', '--out', out]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toMatch(/^lab: --out /);
+    }
+    expect((await lab.lab(['build', '--out', 'docs'])).stderr).toBe(
+      "lab: --out docs: it is the book's folder, and the site's index.html, assets/ and pages would be written among your files; name a folder of its own, such as site",
+    );
+    expect((await lab.lab(['build', '--out', '.'])).stderr).toBe(
+      "lab: --out .: it holds the book (docs), and the site's index.html, assets/ and pages would be written among your files; name a folder of its own, such as site",
+    );
+    expect(() => lab.read('index.html')).toThrow();
+    expect(() => lab.read('docs/index.html')).toThrow();
+  });
+
   it('refuses `lab build --out` naming a file, and leaves the file alone', async () => {
     const lab = workspace();
     lab.write('notes.txt', 'mine\n');

@@ -56,6 +56,24 @@ describe('help and version', () => {
     expect(result.stderr).toBe('lab: the CLI is not built yet (no dist/lab.mjs); run `npm run build:cli` (npm ci and npm run lab do it)');
   });
 
+  it('reports a crash of lab as a bug, exit 70, with its stack but no line of the minified bundle', async () => {
+    const lab = workspace();
+    mkdirSync(path.join(lab.dir, 'bin'));
+    mkdirSync(path.join(lab.dir, 'dist'));
+    copyFileSync(LAB_BIN, path.join(lab.dir, 'bin/lab.js'));
+    // A bundle whose main crashes the way a bug does, on one long minified line.
+    writeFileSync(
+      path.join(lab.dir, 'dist/lab.mjs'),
+      `export const EXIT={bug:70};export async function main(){const minified="${'x'.repeat(2000)}";return null.version}\n`,
+    );
+    const result = await execa(process.execPath, [path.join(lab.dir, 'bin/lab.js'), 'list'], { cwd: lab.dir, reject: false });
+    expect(result.exitCode).toBe(70);
+    expect(result.stderr).toMatch(
+      /^lab: internal error \(a bug in lab, not in your book or command\): Cannot read properties of null \(reading 'version'\)\nPlease report it with the lines below\.\nTypeError: .*\n\s+at main \(file:.*dist\/lab\.mjs:1:\d+\)/,
+    );
+    expect(result.stderr).not.toContain('xxxxxxxxxx');
+  });
+
   it('prints the version from package.json, baked into the build', async () => {
     const { version } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
     const result = await workspace().lab(['--version']);

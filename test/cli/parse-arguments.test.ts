@@ -29,8 +29,24 @@ describe('parseArguments', () => {
 
   it('takes --port 0 (any free port) and refuses what no port is', () => {
     expect(parseArguments(['preview', '--port', '0']).port).toBe(0);
-    for (const port of ['65536', '4e3', ' 80', ''])
+    for (const port of ['65536', '4e3', ' 80'])
       expect(() => parseArguments(['preview', '--port', port])).toThrow('--port takes a port number');
+    expect(() => parseArguments(['preview', '--port', ''])).toThrow('--port was given an empty value');
+  });
+
+  it('refuses a flag that holds one value given twice with different values, instead of taking the last', () => {
+    expect(() => parseArguments(['run', 'chapter-1', '--book', 'a', '--book=b'])).toThrow(
+      '--book is given twice, as `a` and `b`; give it once',
+    );
+    expect(parseArguments(['run', 'chapter-1', '--parallel', '2', '--parallel', '2']).parallel).toBe(2);
+    expect(parseArguments(['run', 'chapter-1', '--report', 'a.json', '--report', 'b.xml']).reports).toEqual(['a.json', 'b.xml']);
+  });
+
+  it('refuses an empty value instead of reading it as the flag left out (--inventory "" would mean GCE)', () => {
+    expect(() => parseArguments(['run', 'chapter-1', '--inventory', ''])).toThrow(
+      '--inventory was given an empty value (an unset variable?); give it a value, or leave the flag out',
+    );
+    expect(() => parseArguments(['janitor', '--prefix='])).toThrow('--prefix was given an empty value');
   });
 
   it('refuses words after a command that takes none', () => {

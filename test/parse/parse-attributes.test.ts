@@ -32,4 +32,12 @@ describe('tokenizeAttributes', () => {
       message: 'Unexpected `,` after `sh`; separate attributes with spaces',
     });
   });
+
+  it('says a quote cannot be escaped when a backslash-quote ends a value early, at that quote', () => {
+    expect(tokenizeAttributes('sh title="He said \\"hi\\""').error).toEqual({
+      offset: 19,
+      message:
+        'The value of `title` ends at this "; a quote cannot be escaped (\\" is not one): quote the value with \' to put a " in it, or put a space after it',
+    });
+  });
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -295,5 +296,67 @@ describe('parseChapter: problems, each at its line and column', () => {
 
   it('reports every problem in a chapter, not just the first', () => {
     expect(messages(`${fence}sh {shell}\n${fence}\n\n${fence}sh {apt}\n${fence}\n`)).toHaveLength(2);
+  });
+});
+
+describe('parseChapter: blocks meant as steps that would silently never run', () => {
+  it('refuses attributes joined to the language with no space or a no-break space', () => {
+    expect(messages(`# T\n\n${fence}sh{sh}\necho a\n${fence}\n\n${fence}sh\u00a0{sh}\necho b\n${fence}\n`)).toEqual([
+      '3:6: The attributes are joined to the language `sh` (with no plain space between), so this block would never run; write `sh {` with a space',
+      '7:7: The attributes are joined to the language `sh` (with no plain space between), so this block would never run; write `sh {` with a space',
+    ]);
+  });
+
+  it('refuses a step fence indented into an indented code block, and leaves other indented code alone', () => {
+    expect(messages(`# T\n\n\t${fence}sh {sh}\n\techo a\n\t${fence}\n\n    ${fence}sh\n    echo b\n    ${fence}\n`)).toEqual([
+      '3:1: This step fence is indented by four columns or more (a tab counts as four), so it is shown as code and never runs; indent it less, or show it as an example inside a ````markdown fence',
+    ]);
+  });
+
+  it('points at an attribute after a backslash-escaped quote at its column as written', () => {
+    expect(messages(`${fence}sh {sh title="a \\"b\\""}\ntrue\n${fence}\n`)[0]).toMatch(/^1:21: The value of `title` ends at this "/);
+  });
+
+  it('takes attribute values as written, without Markdown entities decoded', () => {
+    expect(parse(`${fence}sh {sh title="a &amp; b"}\ntrue\n${fence}\n`).steps[0]?.title).toBe('a &amp; b');
+  });
+});
+
+describe('parseChapter: includes that cannot be read', () => {
+  it('says an include that is a symbolic link loop is a loop, not a missing file', () => {
+    symlinkSync('loop.yaml', path.join(root, 'snippets/loop.yaml'));
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/loop.yaml}\n${fence}\n`)).toEqual([
+      '1:29: `include=snippets/loop.yaml`: is a symbolic link that leads back to itself (a loop); include a file',
+    ]);
+  });
+
+  it('refuses an include that is a FIFO at once instead of waiting for a writer', () => {
+    execFileSync('mkfifo', [path.join(root, 'snippets/fifo.yaml')]);
+    expect(messages(`${fence}yaml {file=/etc/x on=all include=snippets/fifo.yaml}\n${fence}\n`)).toEqual([
+      `1:29: \`include=snippets/fifo.yaml\` cannot be read: ${path.join(root, 'snippets/fifo.yaml')} is a FIFO (named pipe), not a file; include a file`,
+    ]);
+  });
+});
+
+describe('parseChapter: a chapter too deep to parse', () => {
+  it('reports block quotes nested ten thousand deep at their line instead of overflowing the stack', () => {
+    expect(parse(`# T\n\ntext\n\n${'>'.repeat(10_000)} deep\n`).problems).toEqual([
+      {
+        file: context.file,
+        line: 5,
+        column: 1,
+        message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
+        rule: 'too-complex',
+      },
+    ]);
+  });
+});
+
+describe('parseChapter: a chapter too costly to parse', () => {
+  it('refuses a run of a thousand emphasis marks, which the Markdown parser takes quadratic time over', () => {
+    expect(messages(`# T\n\ntext ${'*'.repeat(20_000)}a${'*'.repeat(20_000)}\n`)).toEqual([
+      '3:6: This line has a run of 20000 `*`, which takes the Markdown parser minutes; keep runs under 1000',
+    ]);
+    expect(messages(`# T\n\n${'*'.repeat(999)}\n`)).toEqual([]);
   });
 });
