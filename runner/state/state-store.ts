@@ -3,8 +3,9 @@
  * the logs of every step. Written atomically (a temporary file renamed over the old one), so
  * an interrupted run never leaves half a state behind.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as z from 'zod/mini';
 import type { SavedVariables } from '../execute/variables.js';
 import { LabError } from '../errors.js';
 import { takeLock } from './take-lock.js';
@@ -33,6 +34,28 @@ export interface LabState extends SavedVariables {
   book: string;
   steps: Record<string, StepRecord>;
 }
+
+/** What a state file must hold; anything else was not written by this lab (or was edited by hand). */
+const stateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  book: z.string(),
+  vars: z.record(z.string(), z.string()),
+  secret: z.array(z.string()),
+  steps: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(['passed', 'failed']),
+      hash: z.string(),
+      finishedAt: z.string(),
+      durationMs: z.number(),
+      attempts: z.number(),
+      hosts: z.record(
+        z.string(),
+        z.object({ status: z.enum(['passed', 'failed']), exitCode: z.number(), durationMs: z.number(), attempts: z.number() }),
+      ),
+    }),
+  ),
+});
 
 export class StateError extends LabError {
   override name = 'StateError';
@@ -67,19 +90,40 @@ export function openStateStore(dir: string, book: string): StateStore {
     load() {
       let text: string;
       try {
+        // A FIFO or device here would hang or flood the read; a folder is no state either.
+        if (!statSync(file).isFile()) {
+          throw new StateError(`${file} is not a file; move it away or run \`lab reset\``);
+        }
         text = readFileSync(file, 'utf8');
-      } catch {
-        return { version: STATE_VERSION, book, vars: {}, secret: [], steps: {} };
+      } catch (error) {
+        if (error instanceof StateError) throw error;
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: STATE_VERSION, book, vars: {}, secret: [], steps: {} };
+        throw new StateError(`${file} cannot be read (${(error as Error).message}); fix its permissions or run \`lab reset\``);
       }
-      let state: LabState;
+      let parsed: unknown;
       try {
-        state = JSON.parse(text) as LabState;
+        parsed = JSON.parse(text);
       } catch (error) {
         throw new StateError(`${file} is not valid JSON (${(error as Error).message}); remove it or run \`lab reset\``);
       }
-      if (state.version !== STATE_VERSION) {
-        throw new StateError(`${file} was written by another version of lab (state version ${state.version}); run \`lab reset\``);
+      const version = (parsed as { version?: unknown } | null)?.version;
+      if (typeof version === 'number' && version !== STATE_VERSION) {
+        throw new StateError(`${file} was written by another version of lab (state version ${version}); run \`lab reset\``);
       }
+      const checked = stateSchema.safeParse(parsed);
+      if (!checked.success) {
+        const issue = checked.error.issues[0]!;
+        const where = issue.path.length > 0 ? `\`${issue.path.join('.')}\`` : 'its top level';
+        throw new StateError(`${file} is not a lab state (${where}: ${issue.message}); run \`lab reset\` to start afresh`);
+      }
+      // From what JSON.parse made, not zod's copy (which drops a `__proto__` key), into
+      // null-prototype maps, so a variable or step named __proto__ stays an ordinary key.
+      const raw = parsed as LabState;
+      const state: LabState = {
+        ...checked.data,
+        vars: Object.assign(Object.create(null) as Record<string, string>, raw.vars),
+        steps: Object.assign(Object.create(null) as Record<string, StepRecord>, raw.steps),
+      };
       if (state.book !== book) {
         throw new StateError(
           `The state in ${stateDir} belongs to the book in ${state.book}, not ${book}; pass --state DIR to keep a separate state, or run \`lab reset\``,

@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { LabError } from '../errors.js';
 
 export interface LockOwner {
   pid: number;
@@ -33,14 +34,20 @@ export function takeLock(file: string, busy: (owner: LockOwner) => Error): () =>
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = readOwner(file);
-      if (holder === undefined) continue; // released meanwhile
+      if (holder === undefined) {
+        // A folder (or anything but a file) by the lock's name is no lock any run will release.
+        if (statSync(file, { throwIfNoEntry: false })?.isFile() === false) {
+          throw new LabError(`${file} is not a lock file; remove it if no lab run is going on`);
+        }
+        continue; // released meanwhile
+      }
       if (isRunning(holder)) throw busy(holder);
       breakStaleLock(file, holder, owner.token);
     }
   } finally {
     rmSync(candidate, { force: true });
   }
-  throw new Error(`Could not take the lock ${file}; remove it if no lab run is going on`);
+  throw new LabError(`Could not take the lock ${file}; remove it if no lab run is going on`);
 }
 
 function breakStaleLock(file: string, stale: LockOwner, token: string): void {

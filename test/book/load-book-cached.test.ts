@@ -47,7 +47,7 @@ describe('loadBookCached', () => {
     await expect(loadBookCached(docs, cache)).rejects.toBeInstanceOf(BookError);
   });
 
-  it("ignores a cache entry others could have written, and writes none into a folder others can write", async () => {
+  it('ignores a cache entry others could have written, and writes none into a folder others can write', async () => {
     const { docs, cache } = copyBook();
     const fresh = loadBook(docs);
     await loadBookCached(docs, cache);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,40 @@ describe('openStateStore', () => {
     const dir = fresh();
     writeFileSync(path.join(dir, 'state.json'), '{');
     expect(() => openStateStore(dir, '/b').load()).toThrow(/state.json is not valid JSON .*run `lab reset`/);
+  });
+
+  it.each([
+    ['null', 'null', /its top level/],
+    ['vars: null', '{"version":1,"book":"/b","vars":null,"secret":[],"steps":{}}', /`vars`/],
+    ['a step without its fields', '{"version":1,"book":"/b","vars":{},"secret":[],"steps":{"s":{}}}', /`steps\.s\.status`/],
+  ])('refuses a state file holding %s, and says to run lab reset', (_, text, where) => {
+    const dir = fresh();
+    writeFileSync(path.join(dir, 'state.json'), text);
+    expect(() => openStateStore(dir, '/b').load()).toThrow(where);
+    expect(() => openStateStore(dir, '/b').load()).toThrow(/is not a lab state .*run `lab reset` to start afresh/);
+  });
+
+  it('refuses a state.json that is a folder or a FIFO instead of reading it as no state or hanging', async () => {
+    const folder = fresh();
+    mkdirSync(path.join(folder, 'state.json'));
+    expect(() => openStateStore(folder, '/b').load()).toThrow(/state.json is not a file; move it away or run `lab reset`/);
+    const fifo = fresh();
+    await execa('mkfifo', [path.join(fifo, 'state.json')]);
+    expect(() => openStateStore(fifo, '/b').load()).toThrow(/state.json is not a file/);
+  });
+
+  it('refuses a lock that is a folder, with what to do, instead of crashing', () => {
+    const dir = fresh();
+    mkdirSync(path.join(dir, 'lock'));
+    expect(() => openStateStore(dir, '/b').lock()).toThrow(/lock is not a lock file; remove it if no lab run is going on/);
+  });
+
+  it('keeps a variable and a step named __proto__ as ordinary entries when it reads the state back', () => {
+    const dir = fresh();
+    writeFileSync(path.join(dir, 'state.json'), '{"version":1,"book":"/b","vars":{"__proto__":"kept"},"secret":[],"steps":{}}');
+    const state = openStateStore(dir, '/b').load();
+    expect(Object.hasOwn(state.vars, '__proto__')).toBe(true);
+    expect(state.vars['__proto__']).toBe('kept');
   });
 
   it("lets one run at a time hold the lock, and takes over a dead run's lock", () => {
