@@ -12,7 +12,7 @@ export interface Leftover {
 }
 
 /** Collections listed: zonal and regional ones through aggregated lists (which hold global ones too). */
-const AGGREGATED = [
+export const AGGREGATED_COLLECTIONS = [
   'instances',
   'disks',
   'instanceGroups',
@@ -23,7 +23,7 @@ const AGGREGATED = [
   'healthChecks',
   'targetPools',
 ];
-const GLOBAL = ['networks', 'firewalls', 'httpHealthChecks'];
+export const GLOBAL_COLLECTIONS = ['networks', 'firewalls', 'httpHealthChecks'];
 
 /**
  * The names after `${PREFIX}-` that the book's steps give, and its hosts' names; custom roles'
@@ -53,13 +53,13 @@ export async function listLeftovers(computeRoot: string, project: string, prefix
     if (!response.ok) throw new Error(`Could not list ${url}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as { items?: unknown; nextPageToken?: string };
   };
-  for (const collection of AGGREGATED) {
+  for (const collection of AGGREGATED_COLLECTIONS) {
     const list = await get(`${root}projects/${project}/aggregated/${collection}?maxResults=500`);
     for (const scoped of Object.values((list.items ?? {}) as Record<string, Record<string, { name: string }[]>>)) {
       for (const item of scoped[collection] ?? []) if (mine(item)) found.push({ collection, name: item.name });
     }
   }
-  for (const collection of GLOBAL) {
+  for (const collection of GLOBAL_COLLECTIONS) {
     const list = await get(`${root}projects/${project}/global/${collection}?maxResults=500`);
     for (const item of (list.items ?? []) as { name: string }[]) if (mine(item)) found.push({ collection, name: item.name });
   }

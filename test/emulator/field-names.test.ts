@@ -3,6 +3,7 @@
  * serviceusage v1 `*_messages.py` of the installed SDK), so gcloud reads every answer as it
  * reads GCE's. The answers come from a whole lab's life: create, use, list, fail, delete.
  */
+import { AGGREGATED_COLLECTIONS } from '../../runner/emulator/list-leftovers.js';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Resource } from '../../runner/emulator/store.js';
@@ -101,17 +102,7 @@ beforeAll(async () => {
   });
   const instance = await call('GET', `${z}/instances/l-controller-0`);
   await call('POST', `${z}/instances/l-controller-0/setLabels`, { labels: { lab: 'l' }, labelFingerprint: instance.labelFingerprint });
-  for (const collection of [
-    'instances',
-    'disks',
-    'instanceGroups',
-    'addresses',
-    'subnetworks',
-    'forwardingRules',
-    'backendServices',
-    'healthChecks',
-    'targetPools',
-  ]) {
+  for (const collection of AGGREGATED_COLLECTIONS) {
     await call('GET', `${p}/aggregated/${collection}?includeAllScopes=True&returnPartialSuccess=True&maxResults=1`);
   }
   for (const list of [
