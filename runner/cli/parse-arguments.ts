@@ -130,7 +130,7 @@ const OPTION_HELP: Record<OptionName, OptionHelp> = {
   verbose: { help: "stream every step's output", commands: ['run', 'rehearse'] },
   report: {
     value: 'FILE',
-    help: 'run: write a report, FILE.json (run report) or FILE.xml (JUnit); may\nrepeat. build: show the run report FILE.json on the pages',
+    help: 'run: write a report, FILE.json (run report) or FILE.xml (JUnit); may\nrepeat. build: show run reports FILE.json on the pages; may\nrepeat, in any order (older ones give the date each chapter last passed)',
     commands: ['run', 'build'],
   },
   parallel: { value: 'N', help: 'run a step on at most N hosts at once (default: all)', commands: ['run'] },
