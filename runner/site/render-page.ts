@@ -16,7 +16,8 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
-import { visit } from 'unist-util-visit';
+import { SKIP, visit } from 'unist-util-visit';
+import { toHtml } from 'hast-util-to-html';
 import type { Book, Page, Step } from '../book/types.js';
 import type { SiteVariable } from './book-variables.js';
 import type { StepRunInfo } from './merge-report.js';
@@ -174,13 +175,20 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
       transformers: [markVariables(names)],
     })
     .use(() => (tree: HastRoot) => {
-      // A code block that scrolls sideways must be reachable with the keyboard.
-      visit(tree, 'element', (node) => {
-        if (node.tagName === 'pre') node.properties.tabIndex = 0;
+      visit(tree, 'element', (node, index, parent) => {
+        if (node.tagName !== 'pre') return undefined;
+        // A code block that scrolls sideways must be reachable with the keyboard.
+        node.properties.tabIndex = 0;
+        // Serialised once, here: the page and the print page write the same HTML for it (nothing
+        // in a block has an id or a link the print page rewrites), and its thousands of
+        // highlighted spans are then neither walked nor serialised a second time.
+        if (parent && index !== undefined) parent.children[index] = { type: 'raw', value: toHtml(node) };
+        return SKIP;
       });
       finalTree = tree;
     })
-    .use(rehypeStringify)
+    // The only raw HTML in the tree is the code blocks above: remark-rehype drops the book's own HTML.
+    .use(rehypeStringify, { allowDangerousHtml: true })
     .process(readPageSource(page.file));
   return { html: String(file), tree: finalTree, outline, sections };
 }
