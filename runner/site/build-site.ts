@@ -163,7 +163,14 @@ function variablesScript(title: string, variables: SiteVariable[]): string {
  */
 function searchScript(entries: Entry[], rendered: Map<Entry, RenderedPage>): string {
   const options = { fields: ['title', 'text'], storeFields: ['title', 'page', 'href', 'text'] };
-  const search = new MiniSearch({ ...options, tokenize: indexTerms, processTerm });
+  // The book repeats its words: each is stemmed once (processTerm depends on the term alone).
+  const stems = new Map<string, string>();
+  const stemOnce = (term: string) => {
+    let stem = stems.get(term);
+    if (stem === undefined) stems.set(term, (stem = processTerm(term)));
+    return stem;
+  };
+  const search = new MiniSearch({ ...options, tokenize: indexTerms, processTerm: stemOnce });
   let id = 0;
   for (const entry of entries) {
     for (const section of rendered.get(entry)?.sections ?? []) {
