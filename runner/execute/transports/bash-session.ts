@@ -18,7 +18,8 @@
  *   step's output; a step cannot print a marker it does not know.
  * - A watchdog reads fd 4, a pipe Node never writes: when Node dies (SIGKILL, a crash) it reads
  *   end-of-file and stops every process of the session, so no step outlives the runner. Node says
- *   `close` on it at a normal end.
+ *   `close` on it at a normal end. So the runner's own watchdog (watchdog.ts) is not told of each
+ *   step: that was a message and a wake-up of another bash per step.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,7 +27,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedText } from '../bounded-text.js';
-import { forgetGroup, watchGroup } from '../watchdog.js';
+import { forgetGroup, listGroup } from '../watchdog.js';
 
 const SERVER = `
 IFS= read -r __lab_nonce || exit 0
@@ -201,7 +202,8 @@ export class BashSession {
       const pid = PID.exec(pending.control)?.[1];
       if (pid) {
         pending.pid = Number(pid);
-        watchGroup(pending.pid);
+        // The session's watchdog (fd 4) stops every step when Node dies; the list is for Ctrl-C.
+        listGroup(pending.pid);
         if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
       }
     }
