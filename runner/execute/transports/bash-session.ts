@@ -23,10 +23,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedText } from '../bounded-text.js';
+import { removeFile } from '../remove-file.js';
 import { forgetGroup, listGroup } from '../watchdog.js';
 
 const SERVER = `
@@ -230,7 +231,7 @@ function readEnvFile(scriptFile: string): string | undefined {
   } catch {
     return undefined;
   } finally {
-    rmSync(file, { force: true });
+    removeFile(file);
   }
 }
 
