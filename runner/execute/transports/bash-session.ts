@@ -8,7 +8,7 @@
  *
  * Protocol, so that nothing a step prints can change a verdict or another step's result:
  * - Node writes a random nonce as the first line on the session's stdin, then a script path per
- *   line. The nonce is in no variable a step can see.
+ *   line. The nonce is in no variable a step can see: the step's subshell unsets it first.
  * - fd 3 carries records only the session shell writes, one after the other: the step's process
  *   group (`\0PID n\0`, so it can be stopped), then `\0DONE status\0` once it has waited for the
  *   step and killed whatever the step left behind. The step runs with fd 3 closed.
@@ -40,7 +40,7 @@ IFS= read -r __lab_nonce || exit 0
 exec 4<&-
 while IFS= read -r __lab_script; do
   set -m
-  ( source "$__lab_script"; __lab_rc=$?; declare -px >> "$__lab_script"; exit "$__lab_rc" ) </dev/null 3>&- &
+  ( unset __lab_nonce; source "$__lab_script"; __lab_rc=$?; declare -px >> "$__lab_script"; exit "$__lab_rc" ) </dev/null 3>&- &
   __lab_pid=$!
   set +m
   printf '\\0PID %s\\0' "$__lab_pid" >&3
