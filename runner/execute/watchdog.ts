@@ -28,7 +28,8 @@ for __lab_group in $__lab_groups; do kill -KILL -- "-$__lab_group"; done
 `;
 
 let watchdog: ChildProcess | undefined;
-const groups = new Set<number>();
+/** Each group the runner started and has not seen end; true where the watchdog was told of it. */
+const groups = new Map<number, boolean>();
 
 function send(line: string): void {
   if (!watchdog) {
@@ -44,13 +45,24 @@ function send(line: string): void {
 
 /** Stops the process group `pgid` if the runner dies before calling forget. */
 export function watchGroup(pgid: number): void {
-  groups.add(pgid);
+  groups.set(pgid, true);
   send(`watch ${pgid}`);
 }
 
+/**
+ * A group that something else already stops when the runner dies (a step of the bash session,
+ * whose own watchdog stops its whole session): listed for the third Ctrl-C only, so a step costs
+ * no message to the watchdog and no wake-up of it.
+ */
+export function listGroup(pgid: number): void {
+  groups.set(pgid, false);
+}
+
 export function forgetGroup(pgid: number): void {
-  if (!groups.delete(pgid)) return;
-  send(`forget ${pgid}`);
+  const told = groups.get(pgid);
+  if (told === undefined) return;
+  groups.delete(pgid);
+  if (told) send(`forget ${pgid}`);
 }
 
 /** Empties `dir` (the run's scratch files) if the runner dies. */
@@ -60,7 +72,7 @@ export function watchScratchDir(dir: string): void {
 
 /** Kills every group the runner started and has not seen end: the third Ctrl-C. */
 export function killWatchedGroups(): void {
-  for (const pgid of groups) {
+  for (const pgid of groups.keys()) {
     try {
       process.kill(-pgid, 'SIGKILL');
     } catch {

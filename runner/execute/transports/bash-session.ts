@@ -8,25 +8,28 @@
  *
  * Protocol, so that nothing a step prints can change a verdict or another step's result:
  * - Node writes a random nonce as the first line on the session's stdin, then a script path per
- *   line. The nonce is in no variable a step can see.
+ *   line. The nonce is in no variable a step can see: the step's subshell unsets it first.
  * - fd 3 carries records only the session shell writes, one after the other: the step's process
  *   group (`\0PID n\0`, so it can be stopped), then `\0DONE status\0` once it has waited for the
  *   step and killed whatever the step left behind. The step runs with fd 3 closed.
- * - The step's exported environment (`declare -px`) goes to `<script>.env`, written by the step's
- *   own subshell when it ends, so it never shares a channel with anything.
+ * - The step's exported environment (`declare -px`) is appended to the step's own script file by
+ *   the step's subshell when it ends, so it never shares a channel with anything; Node takes what
+ *   follows the script's length. Appending to a file that exists is far cheaper than creating and
+ *   removing a file of its own per step (measured: about 0.8 ms a step on ext4).
  * - stdout and stderr each end with `\0LAB-END-<nonce>\0`, so Node knows it has every byte of the
  *   step's output; a step cannot print a marker it does not know.
  * - A watchdog reads fd 4, a pipe Node never writes: when Node dies (SIGKILL, a crash) it reads
  *   end-of-file and stops every process of the session, so no step outlives the runner. Node says
- *   `close` on it at a normal end.
+ *   `close` on it at a normal end. So the runner's own watchdog (watchdog.ts) is not told of each
+ *   step: that was a message and a wake-up of another bash per step.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedText } from '../bounded-text.js';
-import { forgetGroup, watchGroup } from '../watchdog.js';
+import { forgetGroup, listGroup } from '../watchdog.js';
 
 const SERVER = `
 IFS= read -r __lab_nonce || exit 0
@@ -37,7 +40,7 @@ IFS= read -r __lab_nonce || exit 0
 exec 4<&-
 while IFS= read -r __lab_script; do
   set -m
-  ( source "$__lab_script"; __lab_rc=$?; umask 077; declare -px > "$__lab_script.env"; exit "$__lab_rc" ) </dev/null 3>&- &
+  ( unset __lab_nonce; source "$__lab_script"; __lab_rc=$?; declare -px >> "$__lab_script"; exit "$__lab_rc" ) </dev/null 3>&- &
   __lab_pid=$!
   set +m
   printf '\\0PID %s\\0' "$__lab_pid" >&3
@@ -109,6 +112,8 @@ export class BashSession {
   /** Runs one script; the caller runs one at a time. */
   run(options: SessionRunOptions): Promise<SessionRunResult> {
     if (this.pending) throw new Error('BashSession runs one script at a time');
+    // The environment lands after the script's last byte.
+    const scriptBytes = statSync(options.scriptFile).size;
     return new Promise((resolve) => {
       const child = this.start();
       let timedOut = false;
@@ -138,7 +143,7 @@ export class BashSession {
         options.signal.removeEventListener('abort', onAbort);
         this.pending = undefined;
         if (pending.pid !== undefined) forgetGroup(pending.pid);
-        const declaredEnv = readEnvFile(options.scriptFile);
+        const declaredEnv = readDeclaredEnv(options.scriptFile, scriptBytes);
         resolve({
           exitCode,
           stdout: pending.stdout.text(),
@@ -201,7 +206,8 @@ export class BashSession {
       const pid = PID.exec(pending.control)?.[1];
       if (pid) {
         pending.pid = Number(pid);
-        watchGroup(pending.pid);
+        // The session's watchdog (fd 4) stops every step when Node dies; the list is for Ctrl-C.
+        listGroup(pending.pid);
         if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
       }
     }
@@ -220,16 +226,15 @@ export class BashSession {
   }
 }
 
-/** The environment the step's subshell wrote as it ended; absent when it did not get there. */
-function readEnvFile(scriptFile: string): string | undefined {
-  const file = `${scriptFile}.env`;
+/** The environment the step's subshell appended to its script as it ended; absent when it did not get there. */
+function readDeclaredEnv(scriptFile: string, scriptBytes: number): string | undefined {
+  let content: Buffer;
   try {
-    return readFileSync(file, 'utf8');
+    content = readFileSync(scriptFile);
   } catch {
     return undefined;
-  } finally {
-    rmSync(file, { force: true });
   }
+  return content.length > scriptBytes ? content.subarray(scriptBytes).toString('utf8') : undefined;
 }
 
 /** Gathers one stream of a step, passing output on as it comes and spotting the end marker. */

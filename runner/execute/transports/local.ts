@@ -5,9 +5,10 @@
  * environment it exports is read back so `export` carries over to later steps, chapters and runs.
  */
 // Synchronous file calls: each takes microseconds, far less than a hop through the thread pool.
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportLine } from '../shell-quote.js';
+import { removeFile } from '../remove-file.js';
 import { spawnTree } from '../spawn-tree.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
 import { BashSession } from './bash-session.js';
@@ -48,7 +49,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       const exportedEnv = result.exitCode === 0 && result.declaredEnv !== undefined ? readExportedEnv(result.declaredEnv) : undefined;
       return { ...pickResult(result), connectionLost: false, ...(exportedEnv ? { exportedEnv } : {}) };
     } finally {
-      rmSync(scriptFile, { force: true });
+      removeFile(scriptFile);
     }
   };
   return {

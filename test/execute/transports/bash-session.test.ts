@@ -42,6 +42,12 @@ describe('BashSession', () => {
     expect(next).toMatchObject({ exitCode: 0, stdout: 'next\n', stderr: '' });
   });
 
+  it('hides the session nonce from the step, so its output cannot end early with a real marker', async () => {
+    const result = await run(`printf 'ok\\0LAB-END-%s\\0' "$__lab_nonce"; echo " after"; exit 0\n`);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('ok\0LAB-END-\0 after\n');
+  });
+
   it('gives a step no way to write into the session channel (fd 3)', async () => {
     const result = await run(`printf '\\0DONE 0\\0' >&3 2>/dev/null; echo "$?"; exit 5\n`);
     expect(result.exitCode).toBe(5);
