@@ -40,7 +40,7 @@ const IAM: readonly ResourceKind[] = ['iam service-accounts', 'iam roles'];
 export type ResourceKind = (typeof DELETION_ORDER)[number];
 
 /** The API's collection name for each kind, as it appears in the URLs resources use to refer to each other. */
-const COLLECTIONS: Record<ResourceKind, string> = {
+export const COLLECTIONS: Record<ResourceKind, string> = {
   instances: 'instances',
   'forwarding-rules': 'forwardingRules',
   'target-pools': 'targetPools',

@@ -6,7 +6,14 @@
  * already being used by ..."), so an order that would fail on GCE fails here too.
  */
 import type { ToolResult } from '../../runner/execute/run-tool.js';
-import { DELETION_ORDER, refOf, type Gcloud, type ListedResource, type ResourceKind } from '../../runner/janitor/find-lab-resources.js';
+import {
+  COLLECTIONS,
+  DELETION_ORDER,
+  refOf,
+  type Gcloud,
+  type ListedResource,
+  type ResourceKind,
+} from '../../runner/janitor/find-lab-resources.js';
 
 const API = 'https://www.googleapis.com/compute/v1/projects/lab-project';
 export const REGION = 'europe-west1';
@@ -106,23 +113,6 @@ function usesOf(item: ListedResource): string[] {
   ].filter((value): value is string => value !== undefined);
 }
 
-const COLLECTION: Record<ResourceKind, string> = {
-  instances: 'instances',
-  'forwarding-rules': 'forwardingRules',
-  'target-pools': 'targetPools',
-  'backend-services': 'backendServices',
-  'instance-groups unmanaged': 'instanceGroups',
-  'health-checks': 'healthChecks',
-  'http-health-checks': 'httpHealthChecks',
-  addresses: 'addresses',
-  disks: 'disks',
-  'firewall-rules': 'firewalls',
-  'networks subnets': 'subnetworks',
-  networks: 'networks',
-  'iam service-accounts': 'serviceAccounts',
-  'iam roles': 'roles',
-};
-
 export interface FakeCompute {
   gcloud: Gcloud;
   /** Every call's arguments, in order. */
@@ -141,7 +131,7 @@ export function fakeCompute(
   const fail = (stderr: string): ToolResult => ({ exitCode: 1, stdout: '', stderr, timedOut: false });
   const refOfItem = (kind: ResourceKind, item: ListedResource) => {
     const where = item.zone ? `zones/${item.zone.split('/').at(-1)}` : item.region ? `regions/${item.region.split('/').at(-1)}` : 'global';
-    return `${where}/${COLLECTION[kind]}/${item.name}`;
+    return `${where}/${COLLECTIONS[kind]}/${item.name}`;
   };
   const gcloud: Gcloud = async (args) => {
     calls.push(args);
