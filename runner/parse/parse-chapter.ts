@@ -80,21 +80,12 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
   const run = new RegExp(`([*_~])\\1{${MAX_MARK_RUN - 1},}`).exec(source);
   if (run) {
     const before = source.slice(0, run.index);
-    const line = before.split('\n').length;
-    return {
-      title: context.slug,
-      steps: [],
-      headings: [],
-      problems: [
-        {
-          file: context.file,
-          line,
-          column: run.index - before.lastIndexOf('\n'),
-          message: `This line has a run of ${run[0].length} \`${run[1]}\`, which takes the Markdown parser minutes; keep runs under ${MAX_MARK_RUN}`,
-          rule: 'too-complex',
-        },
-      ],
-    };
+    return refuseChapter(
+      context,
+      before.split('\n').length,
+      run.index - before.lastIndexOf('\n'),
+      `This line has a run of ${run[0].length} \`${run[1]}\`, which takes the Markdown parser minutes; keep runs under ${MAX_MARK_RUN}`,
+    );
   }
   try {
     return readChapter(source, context);
@@ -102,24 +93,19 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
     // Thousands of nested quotes or lists overflow the stack of the Markdown parser and of the
     // tree walk: a problem of the chapter, at its deepest line, not a crash of lab.
     if (!(error instanceof RangeError)) throw error;
-    const lines = source.split('\n');
-    const depths = lines.map((line) => /^[\s>*+-]*/.exec(line)![0].length);
-    const deepest = depths.indexOf(Math.max(...depths));
-    return {
-      title: context.slug,
-      steps: [],
-      headings: [],
-      problems: [
-        {
-          file: context.file,
-          line: deepest + 1,
-          column: 1,
-          message: 'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
-          rule: 'too-complex',
-        },
-      ],
-    };
+    const depths = source.split('\n').map((line) => /^[\s>*+-]*/.exec(line)![0].length);
+    return refuseChapter(
+      context,
+      depths.indexOf(Math.max(...depths)) + 1,
+      1,
+      'The chapter nests block quotes or lists too deep for the Markdown parser (thousands of levels); flatten it',
+    );
   }
+}
+
+/** A chapter too complex to parse: no steps, one `too-complex` problem at the place that makes it so. */
+function refuseChapter(context: ChapterContext, line: number, column: number, message: string): ParsedChapter {
+  return { title: context.slug, steps: [], headings: [], problems: [{ file: context.file, line, column, message, rule: 'too-complex' }] };
 }
 
 function readChapter(source: string, context: ChapterContext): ParsedChapter {

@@ -11,7 +11,7 @@ import { exportLine } from '../shell-quote.js';
 import { removeFile } from '../remove-file.js';
 import { spawnTree } from '../spawn-tree.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
-import { BashSession } from './bash-session.js';
+import { BashSession, type SessionRunResult } from './bash-session.js';
 import { parseDeclareExports } from '../parse-declare.js';
 
 /** Variables bash manages itself, never carried from one step to the next. */
@@ -62,14 +62,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
   };
 }
 
-function pickResult(result: {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  interrupted: boolean;
-  omitted: number;
-}) {
+function pickResult(result: SessionRunResult) {
   const { exitCode, stdout, stderr, timedOut, interrupted, omitted } = result;
   return { exitCode, stdout, stderr, timedOut, interrupted, ...(omitted > 0 ? { omitted } : {}) };
 }
