@@ -45,14 +45,16 @@ export async function runCommand(args: Arguments, book: Book, store: StateStore,
   }
   // The state is read and written only under the lock: a run that read it before another run
   // finished would run that run's steps again and save over its records.
-  const unlock = store.lock();
+  // Taking the lock first stops what a dead run left running, saying so.
+  const unlock = store.lock((line) => terminal.out.write(`${line}\n`));
   // If the runner dies, its scratch files (scripts holding every variable, secrets included) go.
   watchScratchDir(store.scratchDir);
   try {
     return await runLocked(args, access, book, store, terminal, selection);
   } finally {
-    unlock();
+    // The watchdog goes while the lock's record still names it.
     closeWatchdog();
+    unlock();
   }
 }
 

@@ -7,8 +7,14 @@
  * hold secrets. The workstation's bash session has a watchdog of its own (see bash-session.ts).
  *
  * The same list lets a third Ctrl-C kill everything at once, without leaving anything behind.
+ *
+ * If the watchdog dies with Node (the OOM killer, `kill -9` of every process), the lock's record
+ * (run-record.ts) still names it, each group it was told of and the scratch folder, so the next
+ * run stops them (stop-orphans.ts). A workstation step (listGroup) costs no record: it carries the
+ * run's token in its environment.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { recordProcess, recordScratch } from '../state/run-record.js';
 
 const WATCHDOG = `
 __lab_groups=' '
@@ -39,6 +45,7 @@ function send(line: string): void {
     // The watchdog never keeps the runner alive; it is there for when the runner is gone.
     watchdog.unref();
     (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    if (watchdog.pid !== undefined) recordProcess('watchdog', watchdog.pid);
   }
   watchdog.stdin!.write(`${line}\n`);
 }
@@ -46,6 +53,7 @@ function send(line: string): void {
 /** Stops the process group `pgid` if the runner dies before calling forget. */
 export function watchGroup(pgid: number): void {
   groups.set(pgid, true);
+  recordProcess('group', pgid);
   send(`watch ${pgid}`);
 }
 
@@ -68,6 +76,7 @@ export function forgetGroup(pgid: number): void {
 /** Empties `dir` (the run's scratch files) if the runner dies. */
 export function watchScratchDir(dir: string): void {
   send(`scratch ${dir}`);
+  recordScratch(dir);
 }
 
 /** Kills every group the runner started and has not seen end: the third Ctrl-C. */

@@ -70,8 +70,11 @@ export interface StateStore {
   save(state: LabState): void;
   /** Removes the state (not the work folder). */
   reset(): void;
-  /** Takes the lock for a run; throws when another run holds it. */
-  lock(): () => void;
+  /**
+   * Takes the lock for a run; throws when another run holds it. What a dead run left running is
+   * stopped first, and `notify` (stderr by default) gets a line saying what was.
+   */
+  lock(notify?: (line: string) => void): () => void;
 }
 
 export function openStateStore(dir: string, book: string): StateStore {
@@ -142,12 +145,13 @@ export function openStateStore(dir: string, book: string): StateStore {
       rmSync(file, { force: true });
       rmSync(logsDir, { recursive: true, force: true });
     },
-    lock() {
+    lock(notify = (line) => process.stderr.write(`${line}\n`)) {
       mkdirSync(stateDir, { recursive: true });
       const unlock = takeLock(
         lockFile,
         (owner) =>
           new StateError(`Another lab run (pid ${owner.pid}) is using ${stateDir}; wait for it, or pass --state DIR to run separately`),
+        notify,
       );
       // Whatever a run that died left here (scripts holding secrets) belongs to no live run now.
       rmSync(scratchDir, { recursive: true, force: true });

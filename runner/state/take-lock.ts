@@ -7,11 +7,24 @@
  * lock's name, which fails if a lock is there. A stale lock is broken by renaming it aside and
  * checking that what was renamed is the stale lock that was judged; if another run broke it first
  * and took the lock, that run's lock is linked back and this run is told the state is in use.
+ *
+ * The run that takes the lock first stops whatever a dead run left running (stop-orphans.ts), then
+ * starts its own record of what it starts (run-record.ts), for the run after it.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
+import { readStartedAtMs, readStartTime } from './processes.js';
+import { startRunRecord } from './run-record.js';
+import { stopOrphans, type DeadRun } from './stop-orphans.js';
+
+export { readStartTime } from './processes.js';
+
+/**
+ * How much later than its lock file a process may seem to have started and still be its owner:
+ * a start time read as boot time (whole seconds) plus ticks is up to a second off.
+ */
+const START_SLACK_MS = 5000;
 
 export interface LockOwner {
   pid: number;
@@ -20,18 +33,31 @@ export interface LockOwner {
   token: string;
 }
 
-/** Takes the lock at `file`, or throws the error `busy` makes of its live owner. */
-export function takeLock(file: string, busy: (owner: LockOwner) => Error): () => void {
+/**
+ * Takes the lock at `file`, or throws the error `busy` makes of its live owner. Before it returns,
+ * what a dead run left running is stopped, and `notify` gets a line saying what was.
+ */
+export function takeLock(file: string, busy: (owner: LockOwner) => Error, notify: (line: string) => void): () => void {
   const owner: LockOwner = { pid: process.pid, started: readStartTime(process.pid), token: randomBytes(12).toString('hex') };
   const candidate = `${file}.${owner.token}`;
   writeFileSync(candidate, `${JSON.stringify(owner)}\n`, { mode: 0o600 });
+  let broken: DeadRun | undefined;
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        linkSync(candidate, file);
-        return () => releaseLock(file, owner.token);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (tryLink(candidate, file)) {
+        rmSync(candidate, { force: true });
+        let endRecord: () => void;
+        try {
+          for (const line of stopOrphans(file, owner.token, broken)) notify(line);
+          endRecord = startRunRecord(file, owner.token, owner);
+        } catch (error) {
+          releaseLock(file, owner.token);
+          throw error;
+        }
+        return () => {
+          endRecord();
+          releaseLock(file, owner.token);
+        };
       }
       const holder = readOwner(file);
       if (holder === undefined) {
@@ -41,8 +67,8 @@ export function takeLock(file: string, busy: (owner: LockOwner) => Error): () =>
         }
         continue; // released meanwhile
       }
-      if (isRunning(holder)) throw busy(holder);
-      breakStaleLock(file, holder, owner.token);
+      if (isRunning(holder, file)) throw busy(holder);
+      if (breakStaleLock(file, holder, owner.token)) broken = holder;
     }
   } finally {
     rmSync(candidate, { force: true });
@@ -50,16 +76,28 @@ export function takeLock(file: string, busy: (owner: LockOwner) => Error): () =>
   throw new LabError(`Could not take the lock ${file}; remove it if no lab run is going on`);
 }
 
-function breakStaleLock(file: string, stale: LockOwner, token: string): void {
+function tryLink(candidate: string, file: string): boolean {
+  try {
+    linkSync(candidate, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  }
+}
+
+/** True when this run broke the stale lock `stale` (and no other run's lock). */
+function breakStaleLock(file: string, stale: LockOwner, token: string): boolean {
   const aside = `${file}.stale.${token}`;
   try {
     renameSync(file, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another run broke it
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // another run broke it
     throw error;
   }
   const moved = readOwner(aside);
-  if (moved !== undefined && moved.token !== stale.token) {
+  const ours = moved === undefined || moved.token === stale.token;
+  if (!ours) {
     // Another run broke the stale lock and took it between our read and our rename: give it back.
     try {
       linkSync(aside, file);
@@ -68,6 +106,7 @@ function breakStaleLock(file: string, stale: LockOwner, token: string): void {
     }
   }
   rmSync(aside, { force: true });
+  return ours;
 }
 
 function releaseLock(file: string, token: string): void {
@@ -93,25 +132,20 @@ function readOwner(file: string): LockOwner | undefined {
   return { pid: Number.isInteger(pid) && pid > 0 ? pid : 0, started: '', token: `legacy:${text.trim()}` };
 }
 
-/** The process is alive and is the one that took the lock (not a later process with its pid). */
-function isRunning(owner: LockOwner): boolean {
+/**
+ * The process is alive and is the one that took the lock: its start time is the one the lock
+ * recorded, or, for a lock that recorded none (an older lab wrote only the pid), it started
+ * before the lock file was written (after a reboot, the pid belongs to someone else).
+ */
+function isRunning(owner: LockOwner, file: string): boolean {
   if (owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  return owner.started === '' || readStartTime(owner.pid) === owner.started;
-}
-
-/** Field 22 of /proc/PID/stat (ticks after boot) on Linux; `ps -o lstart=` elsewhere. */
-export function readStartTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    const ps = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8' });
-    return ps.status === 0 ? ps.stdout.trim() : '';
-  }
+  if (owner.started !== '') return readStartTime(owner.pid) === owner.started;
+  const started = readStartedAtMs(owner.pid);
+  const written = statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  return started === undefined || written === undefined || started <= written + START_SLACK_MS;
 }

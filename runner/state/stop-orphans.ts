@@ -1,0 +1,169 @@
+/**
+ * Stops what a dead run left running, before the run that took over its lock runs anything: a
+ * step the dead run's watchdogs did not stop (they died with it) would otherwise run beside the
+ * new copy of itself. Only processes provably the dead run's are touched:
+ * - a process whose environment holds the dead run's token (LAB_RUN=<token>), which every process
+ *   the run started inherits;
+ * - a process the dead run's record lists (a watchdog, the leader of a sudo step or ssh client),
+ *   whose start time is the one recorded, so a pid given since to another process is left alone;
+ * - a member of a process group or session one of those leads: a process is born into its session
+ *   and can join only a group of its own session.
+ * TERM first, KILL 2 s later, then wait until they are gone; then the dead run's scratch files go.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { environmentHolds, listAncestors, listProcesses, readStartTime, type ProcessFacts } from './processes.js';
+import { findRunRecords, readRunRecord, RUN_TOKEN_VARIABLE, type RunRecord } from './run-record.js';
+
+const GRACE_MS = 2000;
+const KILL_WAIT_MS = 3000;
+const POLL_MS = 50;
+
+/** A run whose lock was broken as stale: its token and pid, from the lock file. */
+export interface DeadRun {
+  pid: number;
+  started: string;
+  token: string;
+}
+
+/**
+ * Stops the processes of every run that holds no lock any more beside `lockFile` (the one whose
+ * stale lock was just broken, and any whose record outlived it); returns the lines to print.
+ */
+export function stopOrphans(lockFile: string, ownToken: string, broken: DeadRun | undefined): string[] {
+  const runs: RunRecord[] = [];
+  for (const file of findRunRecords(lockFile, ownToken)) {
+    const record = readRunRecord(file);
+    if (record) runs.push(record);
+  }
+  // A run that died before writing its record still marked what it started with its token.
+  if (broken && /^[0-9a-f]+$/.test(broken.token) && !runs.some((run) => run.token === broken.token)) {
+    runs.push({ file: '', token: broken.token, owner: { pid: broken.pid, started: broken.started }, processes: [], scratch: [] });
+  }
+  const lines: string[] = [];
+  for (const run of runs) {
+    // Its lock was removed by hand while it still runs: it is no dead run.
+    if (run.owner && run.owner.started !== '' && readStartTime(run.owner.pid) === run.owner.started) continue;
+    const line = stopRun(run, lockFile);
+    if (line) lines.push(line);
+    if (run.file) rmSync(run.file, { force: true });
+  }
+  return lines;
+}
+
+function stopRun(run: RunRecord, lockFile: string): string | undefined {
+  const hasProc = listProcesses() !== undefined;
+  const { stopped, refused } = stopAll(hasProc ? () => findOrphans(run) : () => findRecordedLeaders(run));
+  // Scratch files hold every variable, secrets included; only folders inside the state folder.
+  const stateDir = path.dirname(lockFile);
+  for (const dir of run.scratch.filter((dir) => path.dirname(dir) === stateDir)) emptyFolder(dir);
+  const who = `a lab run that died (pid ${run.owner?.pid ?? 'unknown'})`;
+  const parts: string[] = [];
+  if (stopped.length > 0) {
+    parts.push(`Stopped ${count(stopped.length, 'process', 'processes')} ${who} left running (pid ${stopped.join(', ')}) before going on.`);
+  }
+  if (refused.length > 0) {
+    parts.push(
+      `${count(refused.length, 'process', 'processes')} of ${who} could not be stopped (pid ${refused.join(', ')}, another user's): stop ${refused.length === 1 ? 'it' : 'them'} with \`sudo kill ${refused.join(' ')}\`.`,
+    );
+  }
+  if (!hasProc) {
+    parts.push(
+      `Without /proc, lab finds only the watchdogs, sudo steps and ssh connections ${who} listed, not its workstation steps: look for them with \`ps -ax\`.`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A process to stop; `group`: it stands for its whole process group. */
+interface Target {
+  pid: number;
+  started: string;
+  group: boolean;
+}
+
+/** Linux: every live process that is provably the dead run's, never this process or its ancestors. */
+function findOrphans(run: RunRecord): Target[] {
+  const all = listProcesses() ?? [];
+  const spared = listAncestors();
+  const entry = `${RUN_TOKEN_VARIABLE}=${run.token}`;
+  const candidates = all.filter((facts) => !facts.zombie && !spared.has(facts.pid));
+  const proven = new Map<number, ProcessFacts>();
+  for (const facts of candidates) {
+    const recorded = run.processes.some((listed) => listed.pid === facts.pid && listed.started === facts.started);
+    if (recorded || environmentHolds(facts.pid, entry)) proven.set(facts.pid, facts);
+  }
+  const leaders = new Set(
+    [...proven.values()].filter((facts) => facts.pgid === facts.pid || facts.sid === facts.pid).map((facts) => facts.pid),
+  );
+  for (const facts of candidates) if (leaders.has(facts.pgid) || leaders.has(facts.sid)) proven.set(facts.pid, facts);
+  return [...proven.values()].map((facts) => ({ pid: facts.pid, started: facts.started, group: false }));
+}
+
+/** Without /proc: the recorded leaders still alive with their recorded start time. */
+function findRecordedLeaders(run: RunRecord): Target[] {
+  return run.processes
+    .filter((listed) => listed.started !== '' && readStartTime(listed.pid) === listed.started)
+    .map((listed) => ({ pid: listed.pid, started: listed.started, group: true }));
+}
+
+/** TERM, then KILL after the grace; found again each time, since a dying step may start another process. */
+function stopAll(find: () => Target[]): { stopped: number[]; refused: number[] } {
+  const stopped = new Set<number>();
+  const refused = new Set<number>();
+  /** Signals what was found and not signalled yet; says whether anything is left. */
+  const signalNew = (signal: NodeJS.Signals, signalled: Set<number>): boolean => {
+    const found = find().filter((target) => !refused.has(target.pid));
+    for (const target of found) {
+      if (signalled.has(target.pid)) continue;
+      // The same process that was found, not one that took its pid since.
+      if (readStartTime(target.pid) !== target.started) continue;
+      signalled.add(target.pid);
+      if (sendSignal(target, signal)) stopped.add(target.pid);
+      else refused.add(target.pid);
+    }
+    return found.some((target) => !refused.has(target.pid));
+  };
+  for (const [signal, ms] of [
+    ['SIGTERM', GRACE_MS],
+    ['SIGKILL', KILL_WAIT_MS],
+  ] as const) {
+    const signalled = new Set<number>();
+    let alive = signalNew(signal, signalled);
+    for (const end = Date.now() + ms; alive && Date.now() < end;) {
+      sleepSync(POLL_MS);
+      alive = signalNew(signal, signalled);
+    }
+    if (!alive) break;
+  }
+  for (const pid of refused) stopped.delete(pid);
+  return { stopped: [...stopped].sort((a, b) => a - b), refused: [...refused].sort((a, b) => a - b) };
+}
+
+/** True when the signal was delivered (or the process is gone); false when it is not ours to signal. */
+function sendSignal(target: Target, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(target.group ? -target.pid : target.pid, signal);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'EPERM';
+  }
+}
+
+function emptyFolder(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) rmSync(path.join(dir, name), { recursive: true, force: true });
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
