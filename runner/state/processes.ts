@@ -4,7 +4,7 @@
  * environment holds an entry. Linux answers from /proc; elsewhere `ps` answers what it can.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessFacts {
   pid: number;
@@ -38,6 +38,11 @@ export function readProcess(pid: number): ProcessFacts | undefined {
     started: fields[19] ?? '',
     zombie: fields[0] === 'Z' || fields[0] === 'X',
   };
+}
+
+/** The system lists its processes in /proc (Linux), where lab can find a dead run's processes. */
+export function hasProcFolder(): boolean {
+  return existsSync('/proc/self/stat');
 }
 
 /** Every process /proc shows; undefined where there is no /proc (macOS). */

@@ -6,18 +6,18 @@
  *   the run started inherits;
  * - a process the dead run's record lists (a watchdog, the leader of a sudo step or ssh client),
  *   whose start time is the one recorded, so a pid given since to another process is left alone;
- * - a member of a process group or session one of those leads: a process is born into its session
- *   and can join only a group of its own session.
+ * - a child of one of those, or a member of a process group or session one of those leads: a
+ *   process is born into its session and can join only a group of its own session.
  * TERM first, KILL 2 s later, then wait until they are gone; then the dead run's scratch files go.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { environmentHolds, listAncestors, listProcesses, readStartTime, type ProcessFacts } from './processes.js';
+import { environmentHolds, hasProcFolder, listAncestors, listProcesses, readStartTime, type ProcessFacts } from './processes.js';
 import { findRunRecords, readRunRecord, RUN_TOKEN_VARIABLE, type RunRecord } from './run-record.js';
 
 const GRACE_MS = 2000;
 const KILL_WAIT_MS = 3000;
-const POLL_MS = 50;
+const POLL_MS = 100;
 
 /** A run whose lock was broken as stale: its token and pid, from the lock file. */
 export interface DeadRun {
@@ -52,7 +52,7 @@ export function stopOrphans(lockFile: string, ownToken: string, broken: DeadRun 
 }
 
 function stopRun(run: RunRecord, lockFile: string): string | undefined {
-  const hasProc = listProcesses() !== undefined;
+  const hasProc = hasProcFolder();
   const { stopped, refused } = stopAll(hasProc ? () => findOrphans(run) : () => findRecordedLeaders(run));
   // Scratch files hold every variable, secrets included; only folders inside the state folder.
   const stateDir = path.dirname(lockFile);
@@ -92,15 +92,21 @@ function findOrphans(run: RunRecord): Target[] {
   const spared = listAncestors();
   const entry = `${RUN_TOKEN_VARIABLE}=${run.token}`;
   const candidates = all.filter((facts) => !facts.zombie && !spared.has(facts.pid));
+  const recorded = new Set(run.processes.map((listed) => `${listed.pid} ${listed.started}`));
   const proven = new Map<number, ProcessFacts>();
   for (const facts of candidates) {
-    const recorded = run.processes.some((listed) => listed.pid === facts.pid && listed.started === facts.started);
-    if (recorded || environmentHolds(facts.pid, entry)) proven.set(facts.pid, facts);
+    if (recorded.has(`${facts.pid} ${facts.started}`) || environmentHolds(facts.pid, entry)) proven.set(facts.pid, facts);
   }
-  const leaders = new Set(
-    [...proven.values()].filter((facts) => facts.pgid === facts.pid || facts.sid === facts.pid).map((facts) => facts.pid),
-  );
-  for (const facts of candidates) if (leaders.has(facts.pgid) || leaders.has(facts.sid)) proven.set(facts.pid, facts);
+  // Born of one of them, or in a group or session one of them leads: theirs too (sudo's command runs
+  // in a session of its own, with an environment of its own).
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const facts of candidates) {
+      if (proven.has(facts.pid) || !(proven.has(facts.ppid) || proven.has(facts.pgid) || proven.has(facts.sid))) continue;
+      proven.set(facts.pid, facts);
+      grew = true;
+    }
+  }
   return [...proven.values()].map((facts) => ({ pid: facts.pid, started: facts.started, group: false }));
 }
 

@@ -89,6 +89,24 @@ describe('taking a dead run’s lock', () => {
     release();
   });
 
+  it("stops a child of the dead run's process that left its session and cleared its environment, as sudo's command does", async () => {
+    const token = newToken();
+    const { file } = deadRunLock(token);
+    const parent = startGroup('setsid env -i sleep 300 & wait', token);
+    await waitForMembers(parent.pid!, 1);
+    let child: number | undefined;
+    for (let i = 0; i < 200 && child === undefined; i++) {
+      child = readdirSync('/proc')
+        .map(Number)
+        .find((pid) => readProcess(pid)?.ppid === parent.pid && readProcess(pid)?.sid === pid);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(isAlive(child!)).toBe(true);
+    const release = takeLock(file, busy, () => {});
+    expect(isAlive(child!)).toBe(false);
+    release();
+  });
+
   it('kills what ignores SIGTERM 2 s later, and returns only once it is gone', async () => {
     const token = newToken();
     const { file } = deadRunLock(token);
