@@ -96,9 +96,9 @@ export function environmentHolds(pid: number, entry: string): boolean {
   return `\0${environment}`.includes(`\0${entry}\0`);
 }
 
-/** This process and every process above it, up to pid 1: never to be stopped as someone's orphan. */
+/** This process and every process above it, pid 1 included: never to be stopped as someone's orphan. */
 export function listAncestors(): Set<number> {
-  const ancestors = new Set<number>([process.pid]);
+  const ancestors = new Set<number>([process.pid, 1]);
   for (let pid = process.ppid; pid > 1 && !ancestors.has(pid); pid = readProcess(pid)?.ppid ?? 0) ancestors.add(pid);
   return ancestors;
 }

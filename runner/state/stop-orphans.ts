@@ -60,11 +60,11 @@ function stopRun(run: RunRecord, lockFile: string): string | undefined {
   const who = `a lab run that died (pid ${run.owner?.pid ?? 'unknown'})`;
   const parts: string[] = [];
   if (stopped.length > 0) {
-    parts.push(`Stopped ${count(stopped.length, 'process', 'processes')} ${who} left running (pid ${stopped.join(', ')}) before going on.`);
+    parts.push(`Stopped ${count(stopped.length, 'process', 'processes')} ${who} left running (pid ${listPids(stopped)}) before going on.`);
   }
   if (refused.length > 0) {
     parts.push(
-      `${count(refused.length, 'process', 'processes')} of ${who} could not be stopped (pid ${refused.join(', ')}, another user's): stop ${refused.length === 1 ? 'it' : 'them'} with \`sudo kill ${refused.join(' ')}\`.`,
+      `${count(refused.length, 'process', 'processes')} of ${who} could not be stopped (pid ${listPids(refused)}, another user's): stop ${refused.length === 1 ? 'it' : 'them'} with \`sudo kill ${refused.join(' ')}\`.`,
     );
   }
   if (!hasProc) {
@@ -73,6 +73,11 @@ function stopRun(run: RunRecord, lockFile: string): string | undefined {
     );
   }
   return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+/** Ten pids at most: the line stays one line. */
+function listPids(pids: number[]): string {
+  return pids.length <= 10 ? pids.join(', ') : `${pids.slice(0, 10).join(', ')} and ${pids.length - 10} more`;
 }
 
 function count(n: number, one: string, many: string): string {

@@ -107,6 +107,18 @@ describe('taking a dead run’s lock', () => {
     release();
   });
 
+  it('names ten pids at most, so the line stays one line', async () => {
+    const token = newToken();
+    const { file } = deadRunLock(token);
+    const orphan = startGroup('for i in 1 2 3 4 5 6 7 8 9 10 11; do sleep 300 & done; wait', token);
+    const members = (await waitForMembers(orphan.pid!, 12)).sort((a, b) => a - b);
+    const lines: string[] = [];
+    takeLock(file, busy, (line) => lines.push(line))();
+    expect(lines).toEqual([
+      `Stopped 12 processes a lab run that died (pid ${DEAD_PID}) left running (pid ${members.slice(0, 10).join(', ')} and 2 more) before going on.`,
+    ]);
+  });
+
   it('kills what ignores SIGTERM 2 s later, and returns only once it is gone', async () => {
     const token = newToken();
     const { file } = deadRunLock(token);
