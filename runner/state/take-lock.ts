@@ -12,7 +12,7 @@
  * starts its own record of what it starts (run-record.ts), for the run after it.
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { readStartedAtMs, readStartTime } from './processes.js';
 import { startRunRecord } from './run-record.js';
@@ -21,8 +21,9 @@ import { stopOrphans, type DeadRun } from './stop-orphans.js';
 export { readStartTime } from './processes.js';
 
 /**
- * How much later than its lock file a process may seem to have started and still be its owner:
- * a start time read as boot time (whole seconds) plus ticks is up to a second off.
+ * How much later than its lock file a process may seem to have started and still be its owner: a
+ * start time read as boot time (whole seconds) plus ticks is up to a second off, and the clock
+ * may have been adjusted a little since.
  */
 const START_SLACK_MS = 5000;
 
@@ -59,16 +60,16 @@ export function takeLock(file: string, busy: (owner: LockOwner) => Error, notify
           releaseLock(file, owner.token);
         };
       }
-      const holder = readOwner(file);
-      if (holder === undefined) {
+      const held = readLock(file);
+      if (held === undefined) {
         // A folder (or anything but a file) by the lock's name is no lock any run will release.
         if (statSync(file, { throwIfNoEntry: false })?.isFile() === false) {
           throw new LabError(`${file} is not a lock file; remove it if no lab run is going on`);
         }
         continue; // released meanwhile
       }
-      if (isRunning(holder, file)) throw busy(holder);
-      if (breakStaleLock(file, holder, owner.token)) broken = holder;
+      if (isRunning(held)) throw busy(held.owner);
+      if (breakStaleLock(file, held.owner, owner.token)) broken = held.owner;
     }
   } finally {
     rmSync(candidate, { force: true });
@@ -95,7 +96,7 @@ function breakStaleLock(file: string, stale: LockOwner, token: string): boolean 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // another run broke it
     throw error;
   }
-  const moved = readOwner(aside);
+  const moved = readLock(aside)?.owner;
   const ours = moved === undefined || moved.token === stale.token;
   if (!ours) {
     // Another run broke the stale lock and took it between our read and our rename: give it back.
@@ -111,16 +112,35 @@ function breakStaleLock(file: string, stale: LockOwner, token: string): boolean 
 
 function releaseLock(file: string, token: string): void {
   // Only our own lock: a run that finds someone else's lock there leaves it alone.
-  if (readOwner(file)?.token === token) rmSync(file, { force: true });
+  if (readLock(file)?.owner.token === token) rmSync(file, { force: true });
 }
 
-function readOwner(file: string): LockOwner | undefined {
-  let text: string;
+/** A lock as read from its file: who wrote it, and when. */
+interface HeldLock {
+  owner: LockOwner;
+  writtenMs: number;
+}
+
+/** The lock file's owner and time, read from one open file; undefined when it is gone or no file. */
+function readLock(file: string): HeldLock | undefined {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    // Never blocks: a FIFO by the lock's name would wait for a writer forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() ? { owner: parseOwner(readFileSync(fd, 'utf8')), writtenMs: stat.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseOwner(text: string): LockOwner {
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.token === 'string')
@@ -137,7 +157,7 @@ function readOwner(file: string): LockOwner | undefined {
  * recorded, or, for a lock that recorded none (an older lab wrote only the pid), it started
  * before the lock file was written (after a reboot, the pid belongs to someone else).
  */
-function isRunning(owner: LockOwner, file: string): boolean {
+function isRunning({ owner, writtenMs }: HeldLock): boolean {
   if (owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
@@ -146,6 +166,5 @@ function isRunning(owner: LockOwner, file: string): boolean {
   }
   if (owner.started !== '') return readStartTime(owner.pid) === owner.started;
   const started = readStartedAtMs(owner.pid);
-  const written = statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-  return started === undefined || written === undefined || started <= written + START_SLACK_MS;
+  return started === undefined || started <= writtenMs + START_SLACK_MS;
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,12 @@ describe('takeLock', () => {
     writeFileSync(file, '1\n');
     expect(() => takeLock(file, busy, ignore)).toThrow('busy');
     expect(readFileSync(file, 'utf8')).toBe('1\n');
+  });
+
+  it("refuses a FIFO by the lock's name, with what to do, instead of waiting for a writer forever", () => {
+    const file = path.join(fresh(), 'lock');
+    execFileSync('mkfifo', [file]);
+    expect(() => takeLock(file, busy, ignore)).toThrow(`${file} is not a lock file; remove it if no lab run is going on`);
   });
 
   it('reads when a process started to within about a second', () => {
