@@ -53,7 +53,7 @@ export function stopOrphans(lockFile: string, ownToken: string, broken: DeadRun 
 
 function stopRun(run: RunRecord, lockFile: string): string | undefined {
   const hasProc = hasProcFolder();
-  const { stopped, refused } = stopAll(hasProc ? () => findOrphans(run) : () => findRecordedLeaders(run));
+  const { stopped, refused } = stopAll(hasProc ? finderOfOrphans(run) : () => findRecordedLeaders(run));
   // Scratch files hold every variable, secrets included; only folders inside the state folder.
   const stateDir = path.dirname(lockFile);
   for (const dir of run.scratch.filter((dir) => path.dirname(dir) === stateDir)) emptyFolder(dir);
@@ -91,16 +91,29 @@ interface Target {
   group: boolean;
 }
 
-/** Linux: every live process that is provably the dead run's, never this process or its ancestors. */
-function findOrphans(run: RunRecord): Target[] {
+/** Linux: what finds the dead run's processes, each time afresh. */
+function finderOfOrphans(run: RunRecord): () => Target[] {
+  // A process's environment is read once: finding again every 100 ms reads only new processes'.
+  const carriesToken = new Map<string, boolean>();
+  const entry = `${RUN_TOKEN_VARIABLE}=${run.token}`;
+  return () =>
+    findOrphans(run, (facts) => {
+      const key = `${facts.pid} ${facts.started}`;
+      let holds = carriesToken.get(key);
+      if (holds === undefined) carriesToken.set(key, (holds = environmentHolds(facts.pid, entry)));
+      return holds;
+    });
+}
+
+/** Every live process that is provably the dead run's, never this process or its ancestors. */
+function findOrphans(run: RunRecord, carriesToken: (facts: ProcessFacts) => boolean): Target[] {
   const all = listProcesses() ?? [];
   const spared = listAncestors();
-  const entry = `${RUN_TOKEN_VARIABLE}=${run.token}`;
   const candidates = all.filter((facts) => !facts.zombie && !spared.has(facts.pid));
   const recorded = new Set(run.processes.map((listed) => `${listed.pid} ${listed.started}`));
   const proven = new Map<number, ProcessFacts>();
   for (const facts of candidates) {
-    if (recorded.has(`${facts.pid} ${facts.started}`) || environmentHolds(facts.pid, entry)) proven.set(facts.pid, facts);
+    if (recorded.has(`${facts.pid} ${facts.started}`) || carriesToken(facts)) proven.set(facts.pid, facts);
   }
   // Born of one of them, or in a group or session one of them leads: theirs too (sudo's command runs
   // in a session of its own, with an environment of its own).
