@@ -53,7 +53,7 @@ export function stopOrphans(lockFile: string, ownToken: string, broken: DeadRun 
 
 function stopRun(run: RunRecord, lockFile: string): string | undefined {
   const hasProc = hasProcFolder();
-  const { stopped, refused } = stopAll(hasProc ? finderOfOrphans(run) : () => findRecordedLeaders(run));
+  const { stopped, refused, lingering } = stopAll(hasProc ? finderOfOrphans(run) : () => findRecordedLeaders(run));
   // Scratch files hold every variable, secrets included; only folders inside the state folder.
   const stateDir = path.dirname(lockFile);
   for (const dir of run.scratch.filter((dir) => path.dirname(dir) === stateDir)) emptyFolder(dir);
@@ -66,6 +66,9 @@ function stopRun(run: RunRecord, lockFile: string): string | undefined {
     parts.push(
       `${count(refused.length, 'process', 'processes')} of ${who} could not be stopped (pid ${listPids(refused)}, another user's): stop ${refused.length === 1 ? 'it' : 'them'} with \`sudo kill ${refused.join(' ')}\`.`,
     );
+  }
+  if (lingering.length > 0) {
+    parts.push(`${count(lingering.length, 'process', 'processes')} of ${who} did not end after SIGKILL (pid ${listPids(lingering)}).`);
   }
   if (!hasProc) {
     parts.push(
@@ -135,19 +138,28 @@ function findRecordedLeaders(run: RunRecord): Target[] {
     .map((listed) => ({ pid: listed.pid, started: listed.started, group: true }));
 }
 
+interface Outcome {
+  /** Signalled, and gone. */
+  stopped: number[];
+  /** Still there: not this user's to signal (sudo's command as root). */
+  refused: number[];
+  /** Still there after SIGKILL (a process stuck in the kernel). */
+  lingering: number[];
+}
+
 /** TERM, then KILL after the grace; found again each time, since a dying step may start another process. */
-function stopAll(find: () => Target[]): { stopped: number[]; refused: number[] } {
-  const stopped = new Set<number>();
+function stopAll(find: () => Target[]): Outcome {
+  const signalled = new Set<number>();
   const refused = new Set<number>();
-  /** Signals what was found and not signalled yet; says whether anything is left. */
-  const signalNew = (signal: NodeJS.Signals, signalled: Set<number>): boolean => {
+  /** Signals what was found and not yet given `signal`; says whether anything this user may signal is left. */
+  const signalNew = (signal: NodeJS.Signals, given: Set<number>): boolean => {
     const found = find().filter((target) => !refused.has(target.pid));
     for (const target of found) {
-      if (signalled.has(target.pid)) continue;
+      if (given.has(target.pid)) continue;
       // The same process that was found, not one that took its pid since.
       if (readStartTime(target.pid) !== target.started) continue;
-      signalled.add(target.pid);
-      if (sendSignal(target, signal)) stopped.add(target.pid);
+      given.add(target.pid);
+      if (sendSignal(target, signal)) signalled.add(target.pid);
       else refused.add(target.pid);
     }
     return found.some((target) => !refused.has(target.pid));
@@ -156,16 +168,22 @@ function stopAll(find: () => Target[]): { stopped: number[]; refused: number[] }
     ['SIGTERM', GRACE_MS],
     ['SIGKILL', KILL_WAIT_MS],
   ] as const) {
-    const signalled = new Set<number>();
-    let alive = signalNew(signal, signalled);
+    const given = new Set<number>();
+    let alive = signalNew(signal, given);
     for (const end = Date.now() + ms; alive && Date.now() < end;) {
       sleepSync(POLL_MS);
-      alive = signalNew(signal, signalled);
+      alive = signalNew(signal, given);
     }
     if (!alive) break;
   }
-  for (const pid of refused) stopped.delete(pid);
-  return { stopped: [...stopped].sort((a, b) => a - b), refused: [...refused].sort((a, b) => a - b) };
+  // What is left now, whether this user could signal it or not (sudo relays TERM to its command).
+  const left = new Set(find().map((target) => target.pid));
+  const sorted = (pids: Iterable<number>) => [...pids].sort((a, b) => a - b);
+  return {
+    stopped: sorted([...signalled, ...refused].filter((pid) => !left.has(pid))),
+    refused: sorted([...refused].filter((pid) => left.has(pid))),
+    lingering: sorted([...signalled].filter((pid) => left.has(pid))),
+  };
 }
 
 /** True when the signal was delivered (or the process is gone); false when it is not ours to signal. */
