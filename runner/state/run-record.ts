@@ -9,9 +9,10 @@
  * process the run starts carries the run's token in its environment (`LAB_RUN`), which the next
  * run finds in /proc. sudo clears the environment and hides a root process's, hence the groups.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { readStartTime } from './processes.js';
+import { readRegularFile } from './read-regular-file.js';
 
 /** The environment variable naming the run that started a process. */
 export const RUN_TOKEN_VARIABLE = 'LAB_RUN';
@@ -36,7 +37,7 @@ export interface RunRecord {
 let current: { fd: number; file: string } | undefined;
 
 /** The sidecar of the lock `lockFile` taken with `token`. */
-export function runRecordFile(lockFile: string, token: string): string {
+function runRecordFile(lockFile: string, token: string): string {
   return `${lockFile}.run.${token}`;
 }
 
@@ -73,38 +74,32 @@ function append(line: string): void {
   writeSync(current!.fd, `${line.replaceAll('\n', ' ')}\n`);
 }
 
-/** The records of runs other than `ownToken` beside `lockFile`: runs that did not end cleanly. */
-export function findRunRecords(lockFile: string, ownToken: string): string[] {
-  const prefix = `${path.basename(lockFile)}.run.`;
+/**
+ * The records beside `lockFile` of runs other than `ownToken`'s: runs that did not end cleanly.
+ * Only records this user's lab wrote count (its own file, writable by no one else), so nothing is
+ * stopped on the word of a file anyone could forge.
+ */
+export function readOtherRunRecords(lockFile: string, ownToken: string): RunRecord[] {
+  const prefix = path.basename(runRecordFile(lockFile, ''));
   let names: string[];
   try {
     names = readdirSync(path.dirname(lockFile));
   } catch {
     return [];
   }
-  return names
-    .filter((name) => name.startsWith(prefix) && name.slice(prefix.length) !== ownToken && /^[0-9a-f]+$/.test(name.slice(prefix.length)))
-    .map((name) => path.join(path.dirname(lockFile), name));
+  const records: RunRecord[] = [];
+  for (const name of names) {
+    const token = name.slice(prefix.length);
+    if (!name.startsWith(prefix) || token === ownToken || !/^[0-9a-f]+$/.test(token)) continue;
+    const file = path.join(path.dirname(lockFile), name);
+    const read = readRegularFile(file);
+    if (!read || (process.getuid && read.stat.uid !== process.getuid()) || (read.stat.mode & 0o022) !== 0) continue;
+    records.push(parseRunRecord(file, token, read.text));
+  }
+  return records;
 }
 
-/**
- * Reads a record; undefined when it is not one this user's lab wrote (another owner, or a mode
- * that let others write it), so nothing is stopped on the word of a file anyone could forge.
- */
-export function readRunRecord(file: string): RunRecord | undefined {
-  let text: string;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const stat = fstatSync(fd);
-    if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0) return undefined;
-    text = readFileSync(fd, 'utf8');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  const token = file.slice(file.lastIndexOf('.run.') + 5);
+function parseRunRecord(file: string, token: string, text: string): RunRecord {
   const record: RunRecord = { file, token, processes: [], scratch: [] };
   for (const line of text.split('\n')) {
     const [kind, value = '', ...rest] = line.split(' ');

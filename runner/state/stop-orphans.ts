@@ -13,7 +13,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { environmentHolds, hasProcFolder, listAncestors, listProcesses, readStartTime, type ProcessFacts } from './processes.js';
-import { findRunRecords, readRunRecord, RUN_TOKEN_VARIABLE, type RunRecord } from './run-record.js';
+import { readOtherRunRecords, RUN_TOKEN_VARIABLE, type RunRecord } from './run-record.js';
 
 const GRACE_MS = 2000;
 const KILL_WAIT_MS = 3000;
@@ -31,11 +31,7 @@ export interface DeadRun {
  * stale lock was just broken, and any whose record outlived it); returns the lines to print.
  */
 export function stopOrphans(lockFile: string, ownToken: string, broken: DeadRun | undefined): string[] {
-  const runs: RunRecord[] = [];
-  for (const file of findRunRecords(lockFile, ownToken)) {
-    const record = readRunRecord(file);
-    if (record) runs.push(record);
-  }
+  const runs = readOtherRunRecords(lockFile, ownToken);
   // A run that died before writing its record still marked what it started with its token.
   if (broken && /^[0-9a-f]+$/.test(broken.token) && !runs.some((run) => run.token === broken.token)) {
     runs.push({ file: '', token: broken.token, owner: { pid: broken.pid, started: broken.started }, processes: [], scratch: [] });

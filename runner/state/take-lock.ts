@@ -12,9 +12,10 @@
  * starts its own record of what it starts (run-record.ts), for the run after it.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
 import { readStartedAtMs, readStartTime } from './processes.js';
+import { readRegularFile } from './read-regular-file.js';
 import { startRunRecord } from './run-record.js';
 import { stopOrphans, type DeadRun } from './stop-orphans.js';
 
@@ -123,21 +124,8 @@ interface HeldLock {
 
 /** The lock file's owner and time, read from one open file; undefined when it is gone or no file. */
 function readLock(file: string): HeldLock | undefined {
-  let fd: number;
-  try {
-    // Never blocks: a FIFO by the lock's name would wait for a writer forever.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return undefined;
-  }
-  try {
-    const stat = fstatSync(fd);
-    return stat.isFile() ? { owner: parseOwner(readFileSync(fd, 'utf8')), writtenMs: stat.mtimeMs } : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const read = readRegularFile(file);
+  return read && { owner: parseOwner(read.text), writtenMs: read.stat.mtimeMs };
 }
 
 function parseOwner(text: string): LockOwner {

@@ -1,5 +1,5 @@
 /** What a new run stops of a dead run, through takeLock, on real processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,6 +174,13 @@ describe('taking a dead run’s lock', () => {
     const release = takeLock(file, busy, () => {});
     expect(isAlive(listed.pid!)).toBe(true);
     release();
+  });
+
+  it("does not wait forever on a FIFO by a record's name", () => {
+    const token = newToken();
+    const { file } = deadRunLock(token);
+    execFileSync('mkfifo', [`${file}.run.${token}`]);
+    takeLock(file, busy, () => {})();
   });
 
   it("empties the dead run's scratch folder inside the state folder, never a folder elsewhere", () => {
