@@ -12,7 +12,15 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { environmentHolds, hasProcFolder, listAncestors, listProcesses, readStartTime, type ProcessFacts } from './processes.js';
+import {
+  environmentHolds,
+  hasProcFolder,
+  listAncestors,
+  listProcesses,
+  readStartTime,
+  readStartTimesFromPs,
+  type ProcessFacts,
+} from './processes.js';
 import { readOtherRunRecords, RUN_TOKEN_VARIABLE, type RunRecord } from './run-record.js';
 
 const GRACE_MS = 2000;
@@ -129,8 +137,9 @@ function findOrphans(run: RunRecord, carriesToken: (facts: ProcessFacts) => bool
 
 /** Without /proc: the recorded leaders still alive with their recorded start time. */
 function findRecordedLeaders(run: RunRecord): Target[] {
+  const startTimes = readStartTimesFromPs();
   return run.processes
-    .filter((listed) => listed.started !== '' && readStartTime(listed.pid) === listed.started)
+    .filter((listed) => listed.started !== '' && startTimes.get(listed.pid) === listed.started)
     .map((listed) => ({ pid: listed.pid, started: listed.started, group: true }));
 }
 
