@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { LabError } from '../errors.js';
-import { readStartedAtMs, readStartTime } from './processes.js';
+import { readProcess, readStartedAtMs, readStartTime } from './processes.js';
 import { readRegularFile } from './read-regular-file.js';
 import { startRunRecord } from './run-record.js';
 import { stopOrphans, type DeadRun } from './stop-orphans.js';
@@ -152,6 +152,8 @@ function isRunning({ owner, writtenMs }: HeldLock): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // Dead, only not reaped (its parent gone, under an init that does not reap): no run.
+  if (readProcess(owner.pid)?.zombie) return false;
   if (owner.started !== '') return readStartTime(owner.pid) === owner.started;
   const started = readStartedAtMs(owner.pid);
   return started === undefined || started <= writtenMs + START_SLACK_MS;

@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStartedAtMs } from '../../runner/state/processes.js';
+import { readProcess, readStartedAtMs, readStartTime } from '../../runner/state/processes.js';
 import { takeLock } from '../../runner/state/take-lock.js';
 
 const made: string[] = [];
@@ -37,6 +37,28 @@ describe('takeLock', () => {
     writeFileSync(file, '1\n');
     expect(() => takeLock(file, busy, ignore)).toThrow('busy');
     expect(readFileSync(file, 'utf8')).toBe('1\n');
+  });
+
+  it('takes the lock of a run that died but was never reaped (a zombie under an init that does not reap)', async () => {
+    const file = path.join(fresh(), 'lock');
+    // `sleep 0` ends; its parent has become `sleep 30`, which never waits for it.
+    const parent = spawn('bash', ['-c', 'sleep 0 & exec sleep 30'], { stdio: 'ignore' });
+    try {
+      let zombie: number | undefined;
+      for (let i = 0; i < 200 && zombie === undefined; i++) {
+        zombie = readdirSync('/proc')
+          .map(Number)
+          .find((pid) => readProcess(pid)?.ppid === parent.pid && readProcess(pid)?.zombie);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(zombie).toBeDefined();
+      writeFileSync(file, JSON.stringify({ pid: zombie, started: readStartTime(zombie!), token: 'dead' }));
+      const release = takeLock(file, busy, ignore);
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: process.pid });
+      release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it("refuses a FIFO by the lock's name, with what to do, instead of waiting for a writer forever", () => {
