@@ -149,6 +149,20 @@ describe('taking a dead run’s lock', () => {
     release();
   });
 
+  it('stops what an earlier dead run left when the run that broke its lock died too before stopping it', async () => {
+    const earlier = newToken();
+    const { file } = deadRunLock(newToken());
+    // The earlier run's lock is gone (broken by the run that died next); its record is still there.
+    const record = writeRecord(file, earlier, []);
+    const orphan = startGroup('sleep 300', earlier);
+    await waitForMembers(orphan.pid!, 1);
+    const lines: string[] = [];
+    takeLock(file, busy, (line) => lines.push(line))();
+    expect(isAlive(orphan.pid!)).toBe(false);
+    expect(lines).toEqual([`Stopped 1 process a lab run that died (pid ${DEAD_PID}) left running (pid ${orphan.pid}) before going on.`]);
+    expect(existsSync(record)).toBe(false);
+  });
+
   it('leaves alone a run whose lock was removed by hand while it still runs', async () => {
     const token = newToken();
     const { file } = deadRunLock(token);
