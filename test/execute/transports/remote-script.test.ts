@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawnTree } from '../../../runner/execute/spawn-tree.js';
 import {
+  createHandshake,
   createMarkers,
   readRemoteOutcome,
   retryUntilStarted,
@@ -10,13 +14,31 @@ import {
 
 const markers = createMarkers('0123abcd');
 
-/** Runs the wrapped script the way sshd hands it to `bash -s`, stdin kept open as the runner does. */
+/**
+ * Runs the wrapped script the way sshd hands it to `bash -s`, stdin kept open as the runner does,
+ * with the go-ahead sent once the start marker arrives.
+ */
 async function runWrapped(script: string, env: Record<string, string> = {}) {
+  const handshake = createHandshake(markers);
   const result = await spawnTree('bash', ['-s'], {
     input: wrapRemoteScript(`set -euo pipefail\n${script}\n`, env, markers),
     keepStdinOpen: true,
+    reply: (stream, text) => (stream === 'stderr' ? handshake.reply(text) : undefined),
   });
-  return { ...result, ...readRemoteOutcome(result.exitCode, result.stderr, markers) };
+  return { ...result, ...readRemoteOutcome(result.exitCode, result.stderr, markers), started: handshake.started };
+}
+
+let scratch: string | undefined;
+afterEach(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
+});
+
+/** A step that leaves a file behind when it runs at all. */
+function markingStep(): { script: string; ran: () => boolean } {
+  scratch = mkdtempSync(path.join(tmpdir(), 'lab-remote-script-'));
+  const file = path.join(scratch, 'ran');
+  return { script: `set -euo pipefail\ntouch ${file}\n`, ran: () => existsSync(file) };
 }
 
 describe('wrapRemoteScript', () => {
@@ -39,9 +61,45 @@ describe('wrapRemoteScript', () => {
   });
 });
 
+describe('the handshake', () => {
+  it('runs nothing when the runner goes away after the host printed the start marker (no go-ahead, end of stdin)', async () => {
+    const step = markingStep();
+    const result = await spawnTree('bash', ['-s'], { input: wrapRemoteScript(step.script, {}, markers) });
+    expect(result.stderr).toBe(markers.start);
+    expect(step.ran()).toBe(false);
+    expect(readRemoteOutcome(result.exitCode, result.stderr, markers)).toEqual({ exitCode: 255, stderr: '', finished: false });
+  });
+
+  it('runs nothing on a line that is not the go-ahead of this request', async () => {
+    const step = markingStep();
+    const other = createMarkers('feedbeef');
+    const result = await spawnTree('bash', ['-s'], { input: wrapRemoteScript(step.script, {}, markers) + other.go });
+    expect(step.ran()).toBe(false);
+    expect(result.exitCode).toBe(255);
+  });
+
+  it('answers the start marker once, even split across reads after other output, and nothing before it', () => {
+    const handshake = createHandshake(markers);
+    expect(handshake.reply('motd says hi\n\0LAB-STA')).toBeUndefined();
+    expect(handshake.started).toBe(false);
+    expect(handshake.reply('RT-0123abcd')).toBeUndefined();
+    expect(handshake.reply('\0step output')).toBe(markers.go);
+    expect(handshake.started).toBe(true);
+    expect(handshake.reply(markers.start)).toBeUndefined();
+  });
+
+  it('never takes a start marker of another request for its own', () => {
+    const handshake = createHandshake(markers);
+    expect(handshake.reply(createMarkers('feedbeef').start)).toBeUndefined();
+    expect(handshake.started).toBe(false);
+  });
+});
+
 describe('the watchdog', () => {
   it('stops the step when the runner goes away (stdin closes)', async () => {
-    const result = await spawnTree('bash', ['-s'], { input: wrapRemoteScript('set -euo pipefail\nsleep 30\n', {}, markers) });
+    const result = await spawnTree('bash', ['-s'], {
+      input: wrapRemoteScript('set -euo pipefail\nsleep 30\n', {}, markers) + markers.go,
+    });
     expect(readRemoteOutcome(result.exitCode, result.stderr, markers)).toMatchObject({ exitCode: 143, finished: true });
     expect(result.stderr).not.toContain('Terminated');
   });
@@ -50,17 +108,15 @@ describe('the watchdog', () => {
 describe('readRemoteOutcome', () => {
   it('tells a connection that never started from a script that exited 255', () => {
     expect(readRemoteOutcome(255, 'ssh: connect to host x port 22: Connection refused\n', markers)).toMatchObject({
-      started: false,
       finished: false,
       exitCode: 255,
     });
     expect(readRemoteOutcome(255, '\0LAB-START-0123abcd\0oops\0LAB-EXIT-0123abcd 255\0', markers)).toEqual({
-      started: true,
       finished: true,
       exitCode: 255,
       stderr: 'oops',
     });
-    expect(readRemoteOutcome(255, '\0LAB-START-0123abcd\0partial', markers)).toMatchObject({ started: true, finished: false });
+    expect(readRemoteOutcome(255, '\0LAB-START-0123abcd\0partial', markers)).toMatchObject({ finished: false, stderr: 'partial' });
   });
 });
 
