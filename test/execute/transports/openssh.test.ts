@@ -1,0 +1,109 @@
+/**
+ * The OpenSSH transport against a real sshd on loopback, with faults put between the runner and
+ * ssh: an `ssh` on PATH that passes everything to the real one, except that it can break a step's
+ * connection at the worst moment.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../../../runner/execute/inventories/inventory.js';
+import { createOpenSshTransport } from '../../../runner/execute/transports/openssh.js';
+import { startSshHosts, type SshHosts } from '../../helpers/ssh-hosts.js';
+
+let fleet: SshHosts;
+let dir: string;
+const savedPath = process.env.PATH;
+
+beforeAll(async () => {
+  fleet = await startSshHosts(['node-0']);
+});
+afterAll(() => fleet?.stopAll());
+afterEach(() => {
+  process.env.PATH = savedPath;
+  delete process.env.LAB_TEST_FAULT_DIR;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function inventory(): Inventory {
+  const [host] = fleet.hosts;
+  return {
+    knownUpFront: true,
+    describe: () => 'the test fleet',
+    resolve: async (name) => ({
+      host: name,
+      address: host!.address,
+      port: host!.port,
+      user: 'root',
+      identity: path.join(fleet.dir, 'client_key'),
+    }),
+  };
+}
+
+/**
+ * The first step session (`... bash -s`) is cut the moment the host prints its start marker,
+ * before a byte of it reaches the runner: the real ssh is killed and this one exits 255, as ssh
+ * does when its connection breaks. It waits a second first, long enough for a host that went
+ * straight on to run the step, and writes down how often the step had run by then.
+ */
+const CUT_AFTER_START = `
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const fault = process.env.LAB_TEST_FAULT_DIR;
+const args = process.argv.slice(2);
+const armed = / bash -s$|^bash -s$/.test(args.at(-1) ?? '') && !fs.existsSync(fault + '/cut');
+const ssh = spawn('/usr/bin/ssh', args, { stdio: ['inherit', 'inherit', armed ? 'pipe' : 'inherit'] });
+ssh.on('exit', (code, signal) => { if (!armed) process.exit(code ?? 255); });
+if (armed) {
+  let seen = '';
+  ssh.stderr.on('data', (chunk) => {
+    seen += chunk.toString('latin1');
+    if (!seen.includes('LAB-START-') || fs.existsSync(fault + '/cut')) return;
+    fs.writeFileSync(fault + '/cut', '');
+    ssh.kill('SIGKILL');
+    setTimeout(() => {
+      const runs = fs.existsSync(fault + '/runs') ? fs.readFileSync(fault + '/runs', 'utf8') : '';
+      fs.writeFileSync(fault + '/runs-before-retry', runs);
+      process.exit(255);
+    }, 1000);
+  });
+}
+`;
+
+/** Puts an `ssh` running `program` first on PATH, for this test only. */
+function interposeSsh(program: string): string {
+  dir = mkdtempSync(path.join(tmpdir(), 'lab-openssh-'));
+  mkdirSync(path.join(dir, 'bin'));
+  writeFileSync(path.join(dir, 'bin/ssh'), `#!${process.execPath}\n${program}`);
+  chmodSync(path.join(dir, 'bin/ssh'), 0o755);
+  process.env.PATH = `${path.join(dir, 'bin')}:${savedPath}`;
+  process.env.LAB_TEST_FAULT_DIR = dir;
+  return dir;
+}
+
+describe('a connection cut after the host printed the start marker, before the runner saw it', () => {
+  it.each([
+    ['as the login user', false],
+    ['as root through sudo', true],
+  ])('%s: the step has not run when the runner retries, and runs exactly once in all', async (_, root) => {
+    const faultDir = interposeSsh(CUT_AFTER_START);
+    const transport = createOpenSshTransport({ inventory: inventory(), stateDir: path.join(faultDir, 'state'), retryDelaysMs: [10] });
+    try {
+      const result = await transport.run({
+        host: 'node-0',
+        script: `set -euo pipefail\necho run >> ${faultDir}/runs\n`,
+        env: {},
+        root,
+        timeoutMs: 30_000,
+        signal: new AbortController().signal,
+        scratchDir: faultDir,
+      });
+      expect(existsSync(path.join(faultDir, 'cut'))).toBe(true);
+      expect(readFileSync(path.join(faultDir, 'runs-before-retry'), 'utf8')).toBe('');
+      expect(result).toMatchObject({ exitCode: 0, connectionLost: false });
+      expect(readFileSync(path.join(faultDir, 'runs'), 'utf8')).toBe('run\n');
+    } finally {
+      await transport.close();
+    }
+  });
+});
