@@ -32,6 +32,8 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
   const masters = new Map<string, Promise<void>>();
   /** Each master's pid, to stop it if the runner dies. */
   const masterPids = new Map<string, number>();
+  /** Aborted by close(): a master still connecting then is stopped, not waited for. */
+  const closing = new AbortController();
 
   const writeConfig = () => {
     mkdirSync(sshDir, { recursive: true, mode: 0o700 });
@@ -47,7 +49,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
         socketDir ??= createSocketDir();
         entries.set(host, hostEntry(address, socketDir, sshDir));
         writeConfig();
-        await startMaster(host, configFile, path.join(sshDir, `${host}.log`));
+        await startMaster(host, configFile, path.join(sshDir, `${host}.log`), closing.signal);
         const pid = await findMasterPid(host, configFile);
         if (pid !== undefined) {
           masterPids.set(host, pid);
@@ -68,10 +70,13 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     },
     run(request: ScriptRequest): Promise<ScriptResult> {
       return retryUntilStarted(request, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, async () => {
-        const failure = await ensureMaster(request.host).then(
+        const failure = await untilAborted(ensureMaster(request.host), request.signal).then(
           () => undefined,
           (error: Error) => error,
         );
+        // Ctrl-C while the master connects: the step never started. The master is the run's (a
+        // cleanup step may use it); close() stops it if it is still connecting then.
+        if (request.signal.aborted) return notStarted(request.host);
         // A host the inventory cannot place is no connection problem: retrying will not help.
         if (failure instanceof InventoryError)
           return { ...connectionFailure(request.host, failure.message), connectionLost: false, error: failure.message };
@@ -80,6 +85,8 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
       });
     },
     async close() {
+      closing.abort();
+      await Promise.allSettled(masters.values());
       await Promise.all(
         [...masters.keys()].map((host) => runTool('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', timeout: 5000 })),
       );
@@ -89,6 +96,20 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
       if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function notStarted(host: string): RemoteAttempt {
+  return { ...connectionFailure(host, 'interrupted'), stderr: '', exitCode: -1, interrupted: true, connectionLost: false };
 }
 
 function connectionFailure(host: string, message: string): RemoteAttempt {
@@ -103,7 +124,7 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
   };
 }
 
-async function startMaster(host: string, configFile: string, logFile: string): Promise<void> {
+async function startMaster(host: string, configFile: string, logFile: string, signal: AbortSignal): Promise<void> {
   rmSync(logFile, { force: true });
   // -f: go to the background once connected. No pipes at all (errors go to -E's file): the
   // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
@@ -111,10 +132,7 @@ async function startMaster(host: string, configFile: string, logFile: string): P
     'ssh',
     // ControlPersist bounded: a master the runner could not close goes by itself once idle.
     ['-F', configFile, '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST}`, '-fN', '-E', logFile, host],
-    {
-      stdio: 'ignore',
-      timeout: 60_000,
-    },
+    { stdio: 'ignore', timeout: 60_000, cancelSignal: signal },
   );
   if (result.exitCode !== 0) {
     let log = '';
