@@ -6,9 +6,12 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../runner/execute/inventories/inventory.js';
 import { createOpenSshTransport } from '../../../runner/execute/transports/openssh.js';
+import { processesMatching } from '../../helpers/processes.js';
 import { startSshHosts, type SshHosts } from '../../helpers/ssh-hosts.js';
 
 let fleet: SshHosts;
@@ -25,15 +28,14 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function inventory(): Inventory {
-  const [host] = fleet.hosts;
+function inventory(at: { address: string; port: number } = fleet.hosts[0]!): Inventory {
   return {
     knownUpFront: true,
     describe: () => 'the test fleet',
     resolve: async (name) => ({
       host: name,
-      address: host!.address,
-      port: host!.port,
+      address: at.address,
+      port: at.port,
       user: 'root',
       identity: path.join(fleet.dir, 'client_key'),
     }),
@@ -104,6 +106,53 @@ describe('a connection cut after the host printed the start marker, before the r
       expect(readFileSync(path.join(faultDir, 'runs'), 'utf8')).toBe('run\n');
     } finally {
       await transport.close();
+    }
+  });
+});
+
+describe('Ctrl-C while the connection to the host opens', () => {
+  it('ends the step at once, interrupted and never started, and close() stops the ssh still connecting', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lab-openssh-'));
+    // A host that accepts TCP and never speaks SSH: ssh waits in its handshake for 15 s.
+    let connections = 0;
+    let opened!: () => void;
+    const connected = new Promise<void>((resolve) => (opened = resolve));
+    const silent = net.createServer((socket) => {
+      connections++;
+      socket.on('close', () => connections--);
+      socket.on('error', () => {});
+      socket.resume();
+      opened();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const stateDir = path.join(dir, 'state');
+    const transport = createOpenSshTransport({ inventory: inventory({ address: '127.0.0.1', port }), stateDir, retryDelaysMs: [10] });
+    try {
+      const ctrlC = new AbortController();
+      const attempt = transport.run({
+        host: 'node-0',
+        script: `touch ${dir}/ran\n`,
+        env: {},
+        root: false,
+        timeoutMs: 30_000,
+        signal: ctrlC.signal,
+        scratchDir: dir,
+      });
+      await connected;
+      const interrupted = Date.now();
+      ctrlC.abort();
+      const result = await attempt;
+      expect(Date.now() - interrupted).toBeLessThan(1000);
+      expect(result).toMatchObject({ interrupted: true, connectionLost: false, stderr: '' });
+      await transport.close();
+      for (let i = 0; i < 20 && connections > 0; i++) await sleep(50);
+      expect(connections).toBe(0);
+      expect(processesMatching(`ssh -F ${stateDir}`)).toEqual([]);
+      expect(existsSync(path.join(dir, 'ran'))).toBe(false);
+    } finally {
+      await transport.close();
+      silent.close();
     }
   });
 });
