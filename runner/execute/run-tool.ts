@@ -11,8 +11,6 @@ export interface ToolOptions {
   /** `ignore` for a tool that must hold no pipe of ours (a backgrounded ssh master). */
   stdio?: 'ignore';
   stdin?: 'ignore';
-  /** Stops the tool (SIGTERM) when aborted. */
-  cancelSignal?: AbortSignal;
 }
 
 export interface ToolResult {

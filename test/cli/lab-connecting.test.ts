@@ -90,3 +90,24 @@ describe('Ctrl-C while a host connection opens', () => {
     }
   });
 });
+
+describe('SIGKILL while a host connection opens', () => {
+  it('takes the ssh that is still connecting with the runner', async () => {
+    const silent = await startSilentHost();
+    try {
+      const workspace = oneStepWorkspace();
+      fleet.writeInventory(path.join(workspace.dir, 'hosts.yaml'), { 'node-0': { address: '127.0.0.1', port: silent.port } });
+      const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml']);
+      await silent.firstConnection;
+      await sleep(300);
+      run.kill('SIGKILL');
+      await run;
+      // The runner's watchdog stops what it left within its 2 s grace; ssh alone would wait 15 s.
+      for (let i = 0; i < 60 && silent.open() > 0; i++) await sleep(100);
+      expect(silent.open()).toBe(0);
+      expect(processesMatching(`ssh -F ${workspace.dir}`)).toEqual([]);
+    } finally {
+      silent.close();
+    }
+  });
+});

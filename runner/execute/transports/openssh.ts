@@ -3,6 +3,7 @@
  * explicitly the first time a step needs that host and closed at the end of the run; each step
  * is a multiplexed session with its script on stdin (see remote-script.ts).
  */
+import { spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,23 +127,56 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
 
 async function startMaster(host: string, configFile: string, logFile: string, signal: AbortSignal): Promise<void> {
   rmSync(logFile, { force: true });
-  // -f: go to the background once connected. No pipes at all (errors go to -E's file): the
-  // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
-  const result = await runTool(
+  // -f: go to the background (a session of its own) once connected. No pipes at all (errors go to
+  // -E's file): the backgrounded master would hold them open, and a wait for them to close
+  // (k0sproject/rig#405).
+  const ended = await runWatched(
     'ssh',
     // ControlPersist bounded: a master the runner could not close goes by itself once idle.
     ['-F', configFile, '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST}`, '-fN', '-E', logFile, host],
-    { stdio: 'ignore', timeout: 60_000, cancelSignal: signal },
+    signal,
+    60_000,
   );
-  if (result.exitCode !== 0) {
+  if (ended !== 0) {
     let log = '';
     try {
       log = readFileSync(logFile, 'utf8').trim();
     } catch {
       // No log: the message below is all there is.
     }
-    throw new Error(log || `ssh exited with status ${result.exitCode ?? result.signal}`);
+    throw new Error(log || (typeof ended === 'number' ? `ssh exited with status ${ended}` : `ssh ${ended}`));
   }
+}
+
+/**
+ * Runs a command with no pipes, in a process group of its own that the watchdog stops if the
+ * runner dies (an ssh still connecting would otherwise connect and stay); stopped on `signal` or
+ * after `timeoutMs`. Its exit status, or why it has none.
+ */
+function runWatched(command: string, args: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<number | string> {
+  if (signal.aborted) return Promise.resolve('was not started: the run is ending');
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    const pid = child.pid;
+    if (pid !== undefined) watchGroup(pid);
+    const stop = () => {
+      try {
+        process.kill(-pid!, 'SIGTERM');
+      } catch {
+        // Gone already.
+      }
+    };
+    const timer = setTimeout(stop, timeoutMs);
+    signal.addEventListener('abort', stop, { once: true });
+    const finish = (ended: number | string) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+      if (pid !== undefined) forgetGroup(pid);
+      resolve(ended);
+    };
+    child.on('error', (error) => finish(`could not be started: ${error.message}`));
+    child.on('exit', (code, killedBy) => finish(code ?? `was stopped by ${killedBy}`));
+  });
 }
 
 /**
