@@ -33,7 +33,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
   const masters = new Map<string, Promise<void>>();
   /** Each master's pid, to stop it if the runner dies. */
   const masterPids = new Map<string, number>();
-  /** Aborted by close(): a master still connecting then is stopped, not waited for. */
+  /** Aborted by close(): a master still connecting then is stopped, and none starts after it. */
   const closing = new AbortController();
 
   const writeConfig = () => {
@@ -45,8 +45,15 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     let master = masters.get(host);
     if (!master) {
       master = (async () => {
-        const address = await options.inventory.resolve(host);
-        if (address.instance) await options.prepare?.(address);
+        // close() does not wait for gcloud (finding the instance, placing the key): no master
+        // starts after it anyway.
+        const address = await untilAborted(
+          options.inventory.resolve(host).then(async (found) => {
+            if (found.instance) await options.prepare?.(found);
+            return found;
+          }),
+          closing.signal,
+        );
         socketDir ??= createSocketDir();
         entries.set(host, hostEntry(address, socketDir, sshDir));
         writeConfig();

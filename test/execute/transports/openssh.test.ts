@@ -156,3 +156,26 @@ describe('Ctrl-C while the connection to the host opens', () => {
     }
   });
 });
+
+describe('close()', () => {
+  it('does not wait for a host still being looked up or prepared (gcloud), and starts no master for it after', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'lab-openssh-'));
+    let prepared!: () => void;
+    const preparing = new Promise<void>((resolve) => (prepared = resolve));
+    const transport = createOpenSshTransport({
+      inventory: {
+        ...inventory(),
+        resolve: async (name) => ({ ...(await inventory().resolve(name)), instance: { name, id: '1', zone: 'z', project: 'p' } }),
+      },
+      stateDir: path.join(dir, 'state'),
+      prepare: () => preparing,
+    });
+    transport.connect?.(['node-0']);
+    const closing = Date.now();
+    await transport.close();
+    expect(Date.now() - closing).toBeLessThan(1000);
+    prepared();
+    await sleep(300);
+    expect(processesMatching(`ssh -F ${path.join(dir, 'state')}`)).toEqual([]);
+  });
+});
