@@ -109,10 +109,43 @@ function findExit(text: string, markers: Markers): { index: number; length: numb
 }
 
 /** Drops the markers from stderr, so it shows only what the step printed. */
-export function stripMarkers(text: string, markers: Markers): string {
+function stripMarkers(text: string, markers: Markers): string {
   const withoutStart = text.replace(markers.start, '');
   const exit = findExit(withoutStart, markers);
   return exit ? withoutStart.slice(0, exit.index) + withoutStart.slice(exit.index + exit.length) : withoutStart;
+}
+
+/**
+ * Drops the markers from stderr as it streams (--verbose), holding back the end of a read that
+ * may be the first part of a marker split across reads; `end` gives what is still held.
+ */
+export function createMarkerFilter(markers: Markers) {
+  const exit = new RegExp(`${markers.exit}\\d+\0`, 'g');
+  let held = '';
+  return {
+    push(text: string): string {
+      const clean = (held + text).replaceAll(markers.start, '').replace(exit, '');
+      const from = partialMarkerAt(clean, markers);
+      held = clean.slice(from);
+      return clean.slice(0, from);
+    },
+    end(): string {
+      const rest = held;
+      held = '';
+      return rest;
+    },
+  };
+}
+
+/** Where the text ends with what may be the start of a marker (its length when it does not). */
+function partialMarkerAt(text: string, markers: Markers): number {
+  const longest = markers.exit.length + 12;
+  for (let index = text.indexOf('\0', Math.max(0, text.length - longest)); index !== -1; index = text.indexOf('\0', index + 1)) {
+    const tail = text.slice(index);
+    const exitSoFar = tail.startsWith(markers.exit) && /^\d*$/.test(tail.slice(markers.exit.length));
+    if (markers.start.startsWith(tail) || markers.exit.startsWith(tail) || exitSoFar) return index;
+  }
+  return text.length;
 }
 
 /**
@@ -127,6 +160,7 @@ export interface RemoteAttempt extends ScriptResult {
 export async function runRemoteScript(command: string, args: readonly string[], request: ScriptRequest): Promise<RemoteAttempt> {
   const markers = createMarkers();
   const handshake = createHandshake(markers);
+  const shownStderr = createMarkerFilter(markers);
   const result = await spawnTree(command, args, {
     input: wrapRemoteScript(request.script, request.env, markers),
     keepStdinOpen: true,
@@ -137,10 +171,11 @@ export async function runRemoteScript(command: string, args: readonly string[], 
     ...(request.onOutput
       ? {
           onOutput: (stream: 'stdout' | 'stderr', text: string) =>
-            request.onOutput!(stream, stream === 'stderr' ? stripMarkers(text, markers) : text),
+            request.onOutput!(stream, stream === 'stderr' ? shownStderr.push(text) : text),
         }
       : {}),
   });
+  request.onOutput?.('stderr', shownStderr.end());
   const outcome = readRemoteOutcome(result.exitCode, result.stderr, markers);
   const { started } = handshake;
   const lost = !outcome.finished && result.exitCode === 255 && !result.timedOut && !result.interrupted;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnTree } from '../../../runner/execute/spawn-tree.js';
 import {
   createHandshake,
+  createMarkerFilter,
   createMarkers,
   readRemoteOutcome,
   retryUntilStarted,
@@ -136,6 +137,56 @@ describe('runRemoteScript', () => {
     const result = await runRemoteScript('bash', ['-s'], request(`${forged}; exit 1`));
     expect(result).toMatchObject({ exitCode: 1, connectionLost: false });
     expect(result.stderr).toBe('\0LAB-START\0\0LAB-EXIT 0\0\0LAB-EXIT 0\0');
+  });
+});
+
+describe('createMarkerFilter', () => {
+  it('holds back what may begin a marker until the next read tells, and gives back what was not one', () => {
+    const filter = createMarkerFilter(markers);
+    expect(filter.push('out\0LAB-EX')).toBe('out');
+    expect(filter.push('IT-0123abcd 1')).toBe('');
+    expect(filter.push('3\0')).toBe('');
+    expect(filter.push('binary\0')).toBe('binary');
+    expect(filter.push('tail')).toBe('\0tail');
+    expect(filter.push('end\0LAB')).toBe('end');
+    expect(filter.end()).toBe('\0LAB');
+  });
+});
+
+describe('runRemoteScript with --verbose', () => {
+  it('streams stderr without the markers, even when they arrive split across reads', async () => {
+    // bash -s whose stderr reaches the runner 3 bytes at a time, as a busy link may deliver it.
+    const trickle = `
+      const bash = require('node:child_process').spawn('bash', ['-s'], { stdio: ['inherit', 'inherit', 'pipe'] });
+      const pieces = [];
+      let writing = false;
+      const next = () => {
+        if (pieces.length === 0) { writing = false; if (bash.exitCode !== null) process.exit(bash.exitCode); return; }
+        writing = true;
+        process.stderr.write(pieces.shift(), () => setTimeout(next, 2));
+      };
+      bash.stderr.on('data', (chunk) => {
+        for (let i = 0; i < chunk.length; i += 3) pieces.push(chunk.subarray(i, i + 3));
+        if (!writing) next();
+      });
+      bash.on('exit', (code) => { if (!writing) process.exit(code); });
+    `;
+    const shown: string[] = [];
+    const result = await runRemoteScript(process.execPath, ['-e', trickle], {
+      host: 'node-0',
+      script: 'echo oops >&2; echo out\n',
+      env: {},
+      root: false,
+      timeoutMs: 20_000,
+      signal: new AbortController().signal,
+      scratchDir: '/nonexistent',
+      onOutput: (stream, text) => {
+        if (stream === 'stderr') shown.push(text);
+      },
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'out\n', stderr: 'oops\n', started: true });
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.join('')).toBe('oops\n');
   });
 });
 
