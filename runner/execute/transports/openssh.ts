@@ -84,7 +84,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
         );
         // Ctrl-C while the master connects: the step never started. The master is the run's (a
         // cleanup step may use it); close() stops it if it is still connecting then.
-        if (request.signal.aborted) return notStarted(request.host);
+        if (request.signal.aborted) return NOT_STARTED;
         // A host the inventory cannot place is no connection problem: retrying will not help.
         if (failure instanceof InventoryError)
           return { ...connectionFailure(request.host, failure.message), connectionLost: false, error: failure.message };
@@ -116,9 +116,16 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function notStarted(host: string): RemoteAttempt {
-  return { ...connectionFailure(host, 'interrupted'), stderr: '', exitCode: -1, interrupted: true, connectionLost: false };
-}
+/** Ctrl-C before the step could start. */
+const NOT_STARTED: RemoteAttempt = {
+  exitCode: -1,
+  stdout: '',
+  stderr: '',
+  timedOut: false,
+  interrupted: true,
+  connectionLost: false,
+  started: false,
+};
 
 function connectionFailure(host: string, message: string): RemoteAttempt {
   return {
