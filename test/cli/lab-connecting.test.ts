@@ -3,6 +3,7 @@
  * answers TCP but never speaks SSH, so ssh hangs in its handshake as it does with a host that is
  * still booting or a firewall that swallows packets.
  */
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,5 +110,30 @@ describe('SIGKILL while a host connection opens', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe('SIGKILL the moment a host has connected', () => {
+  it('leaves no ssh master behind, however slow the runner is to learn of it', async () => {
+    const workspace = oneStepWorkspace();
+    workspace.write('docs/01-fleet.md', '# One step\n\n```sh {sh on=node-0 id=greet}\necho ran >> "$LAB_OUT/ran"; sleep 30\n```\n');
+    fleet.writeInventory(path.join(workspace.dir, 'hosts.yaml'));
+    // An ssh whose control commands (ssh -O ...) are slow: they say when they start, then wait.
+    const bin = path.join(workspace.dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(
+      path.join(bin, 'ssh'),
+      `#!/bin/bash\ncase " $* " in *" -O "*) touch "${workspace.dir}/asked"; sleep 3 ;; esac\nexec /usr/bin/ssh "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'ssh'), 0o755);
+    const run = workspace.start(['run', 'chapter-1', '--inventory', 'hosts.yaml'], { PATH: `${bin}:${process.env.PATH}` });
+    for (let i = 0; i < 200 && !existsSync(path.join(workspace.dir, 'asked')) && !existsSync(path.join(workspace.dir, 'ran')); i++) {
+      await sleep(25);
+    }
+    expect(processesMatching(`ssh -F ${workspace.dir}`).length).toBeGreaterThan(0);
+    run.kill('SIGKILL');
+    await run;
+    for (let i = 0; i < 60 && processesMatching(`ssh -F ${workspace.dir}`).length > 0; i++) await sleep(100);
+    expect(processesMatching(`ssh -F ${workspace.dir}`)).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
 /**
  * Plain OpenSSH with a config file the runner writes: one ControlMaster per host, started
- * explicitly the first time a step needs that host and closed at the end of the run; each step
+ * explicitly the first time a step needs that host, kept in the foreground (a child of the
+ * runner that the watchdog stops if the runner dies) and closed at the end of the run; each step
  * is a multiplexed session with its script on stdin (see remote-script.ts).
  */
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTool } from '../run-tool.js';
 import { forgetGroup, watchGroup } from '../watchdog.js';
 import { InventoryError, type HostAddress, type Inventory } from '../inventories/inventory.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
@@ -30,9 +30,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
   const sshDir = path.join(options.stateDir, 'ssh');
   const configFile = path.join(sshDir, 'config');
   const entries = new Map<string, string>();
-  const masters = new Map<string, Promise<void>>();
-  /** Each master's pid, to stop it if the runner dies. */
-  const masterPids = new Map<string, number>();
+  const masters = new Map<string, Promise<Master>>();
   /** Aborted by close(): a master still connecting then is stopped, and none starts after it. */
   const closing = new AbortController();
 
@@ -41,7 +39,7 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     writeFileSync(configFile, [...entries.values()].join('\n'), { mode: 0o600 });
   };
 
-  const ensureMaster = (host: string): Promise<void> => {
+  const ensureMaster = (host: string): Promise<Master> => {
     let master = masters.get(host);
     if (!master) {
       master = (async () => {
@@ -57,16 +55,14 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
         socketDir ??= createSocketDir();
         entries.set(host, hostEntry(address, socketDir, sshDir));
         writeConfig();
-        await startMaster(host, configFile, path.join(sshDir, `${host}.log`), closing.signal);
-        const pid = await findMasterPid(host, configFile);
-        if (pid !== undefined) {
-          masterPids.set(host, pid);
-          watchGroup(pid);
-        }
+        return startMaster(host, configFile, controlPath(socketDir, host), path.join(sshDir, `${host}.log`), closing.signal);
       })();
-      // A failed start is tried again by the next step, not remembered.
-      master.catch(() => masters.delete(host));
-      masters.set(host, master);
+      // A failed start, or a master that ended (its host rebooted, say), is started again by the
+      // next step that needs it.
+      const forget = () => masters.get(host) === started && masters.delete(host);
+      const started = master;
+      started.then((running) => running.exited.then(forget), forget);
+      masters.set(host, started);
     }
     return master;
   };
@@ -94,13 +90,9 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     },
     async close() {
       closing.abort();
-      await Promise.allSettled(masters.values());
-      await Promise.all(
-        [...masters.keys()].map((host) => runTool('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', timeout: 5000 })),
-      );
+      const started = await Promise.allSettled(masters.values());
       masters.clear();
-      for (const pid of masterPids.values()) forgetGroup(pid);
-      masterPids.clear();
+      await Promise.all(started.map((master) => (master.status === 'fulfilled' ? master.value.stop() : undefined)));
       if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     },
   };
@@ -139,58 +131,89 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
   };
 }
 
-async function startMaster(host: string, configFile: string, logFile: string, signal: AbortSignal): Promise<void> {
-  rmSync(logFile, { force: true });
-  // -f: go to the background (a session of its own) once connected. No pipes at all (errors go to
-  // -E's file): the backgrounded master would hold them open, and a wait for them to close
-  // (k0sproject/rig#405).
-  const ended = await runWatched(
-    'ssh',
-    // ControlPersist bounded: a master the runner could not close goes by itself once idle.
-    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST}`, '-fN', '-E', logFile, host],
-    signal,
-    60_000,
-  );
-  if (ended !== 0) {
-    let log = '';
-    try {
-      log = readFileSync(logFile, 'utf8').trim();
-    } catch {
-      // No log: the message below is all there is.
-    }
-    throw new Error(log || (typeof ended === 'number' ? `ssh exited with status ${ended}` : `ssh ${ended}`));
-  }
+/** A host's ControlMaster, running for the whole run. */
+interface Master {
+  /** Ends it (SIGTERM: ssh closes the connection and removes its socket) and waits until it has. */
+  stop(): Promise<void>;
+  /** Settles when it has ended, whyever. */
+  exited: Promise<unknown>;
 }
 
 /**
- * Runs a command with no pipes, in a process group of its own that the watchdog stops if the
- * runner dies (an ssh still connecting would otherwise connect and stay); stopped on `signal` or
- * after `timeoutMs`. Its exit status, or why it has none.
+ * Starts a host's master in the foreground, in a process group of its own that the watchdog knows
+ * from its first moment to its last, so no master outlives the runner however it ends (one sent
+ * to the background with -f is a new session the runner learns of only afterwards). It is ready
+ * when its control socket appears: ssh makes it under a temporary name and renames it, so the
+ * socket is complete, and only after the login succeeded. No pipes at all (errors go to -E's
+ * file): a master holding the runner's pipes would keep it waiting for them (k0sproject/rig#405).
  */
-function runWatched(command: string, args: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<number | string> {
-  if (signal.aborted) return Promise.resolve('was not started: the run is ending');
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    const pid = child.pid;
-    if (pid !== undefined) watchGroup(pid);
-    const stop = () => {
-      try {
-        process.kill(-pid!, 'SIGTERM');
-      } catch {
-        // Gone already.
-      }
-    };
-    const timer = setTimeout(stop, timeoutMs);
-    signal.addEventListener('abort', stop, { once: true });
-    const finish = (ended: number | string) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', stop);
-      if (pid !== undefined) forgetGroup(pid);
-      resolve(ended);
-    };
-    child.on('error', (error) => finish(`could not be started: ${error.message}`));
-    child.on('exit', (code, killedBy) => finish(code ?? `was stopped by ${killedBy}`));
+function startMaster(host: string, configFile: string, socket: string, logFile: string, signal: AbortSignal): Promise<Master> {
+  rmSync(logFile, { force: true });
+  // That of a master that ended: ssh would not replace it, and the new one would never be ready.
+  rmSync(socket, { force: true });
+  if (signal.aborted) return Promise.reject(new Error('the run is ending'));
+  const child = spawn('ssh', ['-F', configFile, '-o', 'ControlMaster=yes', '-N', '-E', logFile, host], { stdio: 'ignore', detached: true });
+  // The master never keeps the runner alive: close() or the watchdog ends it.
+  child.unref();
+  const pid = child.pid;
+  if (pid !== undefined) watchGroup(pid);
+  const signalGroup = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid!, name);
+    } catch {
+      // Gone already.
+    }
+  };
+  const exited = new Promise<string>((resolve) => {
+    child.on('error', (error) => resolve(`could not be started: ${error.message}`));
+    child.on('exit', (code, killedBy) => resolve(code === null ? `was stopped by ${killedBy}` : `exited with status ${code}`));
   });
+  void exited.then(() => pid !== undefined && forgetGroup(pid));
+  const stop = () => signalGroup('SIGTERM');
+  signal.addEventListener('abort', stop, { once: true });
+  const master: Master = {
+    exited,
+    async stop() {
+      stop();
+      const kill = setTimeout(() => signalGroup('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+  return new Promise<Master>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      clearTimeout(timeout);
+      signal.removeEventListener('abort', stop);
+      if (error) reject(error);
+      else resolve(master);
+    };
+    const poll = setInterval(() => {
+      if (existsSync(socket)) settle();
+    }, MASTER_POLL_MS);
+    const timeout = setTimeout(stop, MASTER_TIMEOUT_MS);
+    void exited.then((why) => settle(new Error(readLog(logFile) || `ssh ${why}`)));
+  });
+}
+
+/** How often a starting master's socket is looked for, and how long it may take to appear. */
+const MASTER_POLL_MS = 10;
+const MASTER_TIMEOUT_MS = 60_000;
+
+function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim();
+  } catch {
+    return ''; // No log: the caller's message is all there is.
+  }
+}
+
+/** Host names are lowercase letters, digits and - (book.yaml), so each makes a safe file name. */
+function controlPath(socketDir: string, host: string): string {
+  return path.join(socketDir, host);
 }
 
 /**
@@ -210,16 +233,6 @@ export function createSocketDir(parent = '/tmp'): string {
   return dir;
 }
 
-/** `ssh -O check` says `Master running (pid=N)`. */
-async function findMasterPid(host: string, configFile: string): Promise<number | undefined> {
-  const result = await runTool('ssh', ['-F', configFile, '-O', 'check', host], { stdin: 'ignore', timeout: 5000 });
-  const pid = /\(pid=(\d+)\)/.exec(result.stderr)?.[1];
-  return pid === undefined ? undefined : Number(pid);
-}
-
-/** How long a master may stay idle (no step on its host) before it exits by itself. */
-const CONTROL_PERSIST = '30m';
-
 function hostEntry(address: HostAddress, socketDir: string, sshDir: string): string {
   const lines = [
     `Host ${address.host}`,
@@ -235,7 +248,7 @@ function hostEntry(address: HostAddress, socketDir: string, sshDir: string): str
         ]
       : [`  UserKnownHostsFile ${path.join(sshDir, 'known_hosts')}`]),
     '  StrictHostKeyChecking accept-new',
-    `  ControlPath ${path.join(socketDir, '%C')}`,
+    `  ControlPath ${controlPath(socketDir, address.host)}`,
     '  ControlMaster no',
     '  BatchMode yes',
     '  ConnectTimeout 15',
