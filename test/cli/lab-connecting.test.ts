@@ -3,11 +3,11 @@
  * answers TCP but never speaks SSH, so ssh hangs in its handshake as it does with a host that is
  * still booting or a firewall that swallows packets.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, type Workspace } from '../helpers/lab.js';
 import { processesMatching } from '../helpers/processes.js';
 import { startSshHosts, type SshHosts } from '../helpers/ssh-hosts.js';
@@ -16,7 +16,14 @@ let fleet: SshHosts;
 beforeAll(async () => {
   fleet = await startSshHosts(['node-0']);
 });
-afterAll(() => fleet?.stopAll());
+afterAll(() => {
+  fleet?.stopAll();
+  if (fleet) rmSync(fleet.dir, { recursive: true, force: true });
+});
+const workspaces: string[] = [];
+afterEach(() => {
+  for (const dir of workspaces.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** A server that accepts connections and never says a word; `connected` resolves on the first. */
 async function startSilentHost() {
@@ -46,6 +53,7 @@ async function startSilentHost() {
 
 function oneStepWorkspace(): Workspace {
   const workspace = createWorkspace('fleet');
+  workspaces.push(workspace.dir);
   workspace.write(
     'docs/book.yaml',
     'title: Connecting\nchapters:\n  - 01-fleet.md\nhosts:\n  nodes: [node-0]\nvars:\n  LAB_OUT: /nonexistent\n',

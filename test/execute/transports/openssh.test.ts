@@ -21,7 +21,10 @@ const savedPath = process.env.PATH;
 beforeAll(async () => {
   fleet = await startSshHosts(['node-0']);
 });
-afterAll(() => fleet?.stopAll());
+afterAll(() => {
+  fleet?.stopAll();
+  if (fleet) rmSync(fleet.dir, { recursive: true, force: true });
+});
 afterEach(() => {
   process.env.PATH = savedPath;
   delete process.env.LAB_TEST_FAULT_DIR;
