@@ -75,6 +75,40 @@ if (armed) {
 }
 `;
 
+/**
+ * The first step session is left half-open the moment the host prints its start marker: the real
+ * ssh lives on apart from the runner, with its input held open by a sleep, so the host hears
+ * nothing more and no end of input either; this ssh exits 255 as if the connection had broken.
+ * It writes down how often the step had run a second later, and the pids it leaves behind.
+ */
+const HALF_OPEN_AFTER_START = `
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const fault = process.env.LAB_TEST_FAULT_DIR;
+const args = process.argv.slice(2);
+const armed = / bash -s$|^bash -s$/.test(args.at(-1) ?? '') && !fs.existsSync(fault + '/cut');
+if (!armed) {
+  spawn('/usr/bin/ssh', args, { stdio: 'inherit' }).on('exit', (code) => process.exit(code ?? 255));
+} else {
+  const ssh = spawn('/usr/bin/ssh', args, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
+  process.stdin.pipe(ssh.stdin);
+  let seen = '';
+  ssh.stderr.on('data', (chunk) => {
+    seen += chunk.toString('latin1');
+    if (!seen.includes('LAB-START-') || fs.existsSync(fault + '/cut')) return;
+    fs.writeFileSync(fault + '/cut', '');
+    process.stdin.unpipe(ssh.stdin);
+    const holder = spawn('sleep', ['60'], { stdio: ['ignore', ssh.stdin, 'ignore'], detached: true });
+    fs.writeFileSync(fault + '/pids', ssh.pid + ' ' + holder.pid);
+    setTimeout(() => {
+      const runs = fs.existsSync(fault + '/runs') ? fs.readFileSync(fault + '/runs', 'utf8') : '';
+      fs.writeFileSync(fault + '/runs-before-retry', runs);
+      process.exit(255);
+    }, 1000);
+  });
+}
+`;
+
 /** Puts an `ssh` running `program` first on PATH, for this test only. */
 function interposeSsh(program: string): string {
   dir = mkdtempSync(path.join(tmpdir(), 'lab-openssh-'));
@@ -108,6 +142,41 @@ describe('a connection cut after the host printed the start marker, before the r
       expect(result).toMatchObject({ exitCode: 0, connectionLost: false });
       expect(readFileSync(path.join(faultDir, 'runs'), 'utf8')).toBe('run\n');
     } finally {
+      await transport.close();
+    }
+  });
+});
+
+describe('a connection left half-open after the host printed the start marker', () => {
+  it('the first session never runs the step, even with no end of input, and the retry runs it once', async () => {
+    const faultDir = interposeSsh(HALF_OPEN_AFTER_START);
+    const transport = createOpenSshTransport({ inventory: inventory(), stateDir: path.join(faultDir, 'state'), retryDelaysMs: [10] });
+    const leftBehind = () =>
+      existsSync(path.join(faultDir, 'pids')) ? readFileSync(path.join(faultDir, 'pids'), 'utf8').split(' ').map(Number) : [];
+    try {
+      const result = await transport.run({
+        host: 'node-0',
+        script: `set -euo pipefail\necho run >> ${faultDir}/runs\n`,
+        env: {},
+        root: false,
+        timeoutMs: 30_000,
+        signal: new AbortController().signal,
+        scratchDir: faultDir,
+      });
+      expect(readFileSync(path.join(faultDir, 'runs-before-retry'), 'utf8')).toBe('');
+      expect(result).toMatchObject({ exitCode: 0, connectionLost: false });
+      // The half-open session still waits for a go-ahead that never comes.
+      await sleep(500);
+      expect(leftBehind().every((pid) => existsSync(`/proc/${pid}`))).toBe(true);
+      expect(readFileSync(path.join(faultDir, 'runs'), 'utf8')).toBe('run\n');
+    } finally {
+      for (const pid of leftBehind()) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
       await transport.close();
     }
   });
