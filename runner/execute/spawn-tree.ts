@@ -20,6 +20,8 @@ export interface SpawnTreeOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Answers output as it arrives: what it returns is written to stdin (kept open), as a reply. */
+  reply?: (stream: 'stdout' | 'stderr', text: string) => string | undefined;
   /** Output beyond the head and tail the result keeps. */
   onOmitted?: (stream: 'stdout' | 'stderr', text: string) => void;
   /** Between SIGTERM and SIGKILL. */
@@ -91,6 +93,8 @@ export function spawnTree(command: string, args: readonly string[], options: Spa
         const text = decoder.write(chunk);
         kept.push(text);
         options.onOutput?.(stream, text);
+        const answer = options.reply?.(stream, text);
+        if (answer !== undefined && !child.stdin?.destroyed) child.stdin?.write(answer);
       };
     };
     child.stdout!.on('data', collect(stdout, 'stdout'));

@@ -1,12 +1,13 @@
 /**
  * Plain OpenSSH with a config file the runner writes: one ControlMaster per host, started
- * explicitly the first time a step needs that host and closed at the end of the run; each step
+ * explicitly the first time a step needs that host, kept in the foreground (a child of the
+ * runner that the watchdog stops if the runner dies) and closed at the end of the run; each step
  * is a multiplexed session with its script on stdin (see remote-script.ts).
  */
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runTool } from '../run-tool.js';
 import { forgetGroup, watchGroup } from '../watchdog.js';
 import { InventoryError, type HostAddress, type Inventory } from '../inventories/inventory.js';
 import type { ScriptRequest, ScriptResult, Transport } from '../transport.js';
@@ -29,34 +30,39 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
   const sshDir = path.join(options.stateDir, 'ssh');
   const configFile = path.join(sshDir, 'config');
   const entries = new Map<string, string>();
-  const masters = new Map<string, Promise<void>>();
-  /** Each master's pid, to stop it if the runner dies. */
-  const masterPids = new Map<string, number>();
+  const masters = new Map<string, Promise<Master>>();
+  /** Aborted by close(): a master still connecting then is stopped, and none starts after it. */
+  const closing = new AbortController();
 
   const writeConfig = () => {
     mkdirSync(sshDir, { recursive: true, mode: 0o700 });
     writeFileSync(configFile, [...entries.values()].join('\n'), { mode: 0o600 });
   };
 
-  const ensureMaster = (host: string): Promise<void> => {
+  const ensureMaster = (host: string): Promise<Master> => {
     let master = masters.get(host);
     if (!master) {
       master = (async () => {
-        const address = await options.inventory.resolve(host);
-        if (address.instance) await options.prepare?.(address);
+        // close() does not wait for gcloud (finding the instance, placing the key): no master
+        // starts after it anyway.
+        const address = await untilAborted(
+          options.inventory.resolve(host).then(async (found) => {
+            if (found.instance) await options.prepare?.(found);
+            return found;
+          }),
+          closing.signal,
+        );
         socketDir ??= createSocketDir();
         entries.set(host, hostEntry(address, socketDir, sshDir));
         writeConfig();
-        await startMaster(host, configFile, path.join(sshDir, `${host}.log`));
-        const pid = await findMasterPid(host, configFile);
-        if (pid !== undefined) {
-          masterPids.set(host, pid);
-          watchGroup(pid);
-        }
+        return startMaster(host, configFile, controlPath(socketDir, host), path.join(sshDir, `${host}.log`), closing.signal);
       })();
-      // A failed start is tried again by the next step, not remembered.
-      master.catch(() => masters.delete(host));
-      masters.set(host, master);
+      // A failed start, or a master that ended (its host rebooted, say), is started again by the
+      // next step that needs it.
+      const forget = () => masters.get(host) === started && masters.delete(host);
+      const started = master;
+      started.then((running) => running.exited.then(forget), forget);
+      masters.set(host, started);
     }
     return master;
   };
@@ -68,10 +74,13 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
     },
     run(request: ScriptRequest): Promise<ScriptResult> {
       return retryUntilStarted(request, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, async () => {
-        const failure = await ensureMaster(request.host).then(
+        const failure = await untilAborted(ensureMaster(request.host), request.signal).then(
           () => undefined,
           (error: Error) => error,
         );
+        // Ctrl-C while the master connects: the step never started. The master is the run's (a
+        // cleanup step may use it); close() stops it if it is still connecting then.
+        if (request.signal.aborted) return NOT_STARTED;
         // A host the inventory cannot place is no connection problem: retrying will not help.
         if (failure instanceof InventoryError)
           return { ...connectionFailure(request.host, failure.message), connectionLost: false, error: failure.message };
@@ -80,16 +89,35 @@ export function createOpenSshTransport(options: OpenSshOptions): Transport {
       });
     },
     async close() {
-      await Promise.all(
-        [...masters.keys()].map((host) => runTool('ssh', ['-F', configFile, '-O', 'exit', host], { stdio: 'ignore', timeout: 5000 })),
-      );
+      closing.abort();
+      const started = await Promise.allSettled(masters.values());
       masters.clear();
-      for (const pid of masterPids.values()) forgetGroup(pid);
-      masterPids.clear();
+      await Promise.all(started.map((master) => (master.status === 'fulfilled' ? master.value.stop() : undefined)));
       if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error('interrupted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Ctrl-C before the step could start. */
+const NOT_STARTED: RemoteAttempt = {
+  exitCode: -1,
+  stdout: '',
+  stderr: '',
+  timedOut: false,
+  interrupted: true,
+  connectionLost: false,
+  started: false,
+};
 
 function connectionFailure(host: string, message: string): RemoteAttempt {
   return {
@@ -103,28 +131,89 @@ function connectionFailure(host: string, message: string): RemoteAttempt {
   };
 }
 
-async function startMaster(host: string, configFile: string, logFile: string): Promise<void> {
+/** A host's ControlMaster, running for the whole run. */
+interface Master {
+  /** Ends it (SIGTERM: ssh closes the connection and removes its socket) and waits until it has. */
+  stop(): Promise<void>;
+  /** Settles when it has ended, whyever. */
+  exited: Promise<unknown>;
+}
+
+/**
+ * Starts a host's master in the foreground, in a process group of its own that the watchdog knows
+ * from its first moment to its last, so no master outlives the runner however it ends (one sent
+ * to the background with -f is a new session the runner learns of only afterwards). It is ready
+ * when its control socket appears: ssh makes it under a temporary name and renames it, so the
+ * socket is complete, and only after the login succeeded. No pipes at all (errors go to -E's
+ * file): a master holding the runner's pipes would keep it waiting for them (k0sproject/rig#405).
+ */
+function startMaster(host: string, configFile: string, socket: string, logFile: string, signal: AbortSignal): Promise<Master> {
   rmSync(logFile, { force: true });
-  // -f: go to the background once connected. No pipes at all (errors go to -E's file): the
-  // backgrounded master would hold them open, and a wait for them to close (k0sproject/rig#405).
-  const result = await runTool(
-    'ssh',
-    // ControlPersist bounded: a master the runner could not close goes by itself once idle.
-    ['-F', configFile, '-o', 'ControlMaster=yes', '-o', `ControlPersist=${CONTROL_PERSIST}`, '-fN', '-E', logFile, host],
-    {
-      stdio: 'ignore',
-      timeout: 60_000,
-    },
-  );
-  if (result.exitCode !== 0) {
-    let log = '';
+  // That of a master that ended: ssh would not replace it, and the new one would never be ready.
+  rmSync(socket, { force: true });
+  if (signal.aborted) return Promise.reject(new Error('the run is ending'));
+  const child = spawn('ssh', ['-F', configFile, '-o', 'ControlMaster=yes', '-N', '-E', logFile, host], { stdio: 'ignore', detached: true });
+  // The master never keeps the runner alive: close() or the watchdog ends it.
+  child.unref();
+  const pid = child.pid;
+  if (pid !== undefined) watchGroup(pid);
+  const signalGroup = (name: NodeJS.Signals) => {
     try {
-      log = readFileSync(logFile, 'utf8').trim();
+      process.kill(-pid!, name);
     } catch {
-      // No log: the message below is all there is.
+      // Gone already.
     }
-    throw new Error(log || `ssh exited with status ${result.exitCode ?? result.signal}`);
+  };
+  const exited = new Promise<string>((resolve) => {
+    child.on('error', (error) => resolve(`could not be started: ${error.message}`));
+    child.on('exit', (code, killedBy) => resolve(code === null ? `was stopped by ${killedBy}` : `exited with status ${code}`));
+  });
+  void exited.then(() => pid !== undefined && forgetGroup(pid));
+  const stop = () => signalGroup('SIGTERM');
+  signal.addEventListener('abort', stop, { once: true });
+  const master: Master = {
+    exited,
+    async stop() {
+      stop();
+      const kill = setTimeout(() => signalGroup('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+  return new Promise<Master>((resolve, reject) => {
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      clearTimeout(timeout);
+      signal.removeEventListener('abort', stop);
+      if (error) reject(error);
+      else resolve(master);
+    };
+    const poll = setInterval(() => {
+      if (existsSync(socket)) settle();
+    }, MASTER_POLL_MS);
+    const timeout = setTimeout(stop, MASTER_TIMEOUT_MS);
+    void exited.then((why) => settle(new Error(readLog(logFile) || `ssh ${why}`)));
+  });
+}
+
+/** How often a starting master's socket is looked for, and how long it may take to appear. */
+const MASTER_POLL_MS = 10;
+const MASTER_TIMEOUT_MS = 60_000;
+
+function readLog(logFile: string): string {
+  try {
+    return readFileSync(logFile, 'utf8').trim();
+  } catch {
+    return ''; // No log: the caller's message is all there is.
   }
+}
+
+/** Host names are lowercase letters, digits and - (book.yaml), so each makes a safe file name. */
+function controlPath(socketDir: string, host: string): string {
+  return path.join(socketDir, host);
 }
 
 /**
@@ -144,16 +233,6 @@ export function createSocketDir(parent = '/tmp'): string {
   return dir;
 }
 
-/** `ssh -O check` says `Master running (pid=N)`. */
-async function findMasterPid(host: string, configFile: string): Promise<number | undefined> {
-  const result = await runTool('ssh', ['-F', configFile, '-O', 'check', host], { stdin: 'ignore', timeout: 5000 });
-  const pid = /\(pid=(\d+)\)/.exec(result.stderr)?.[1];
-  return pid === undefined ? undefined : Number(pid);
-}
-
-/** How long a master may stay idle (no step on its host) before it exits by itself. */
-const CONTROL_PERSIST = '30m';
-
 function hostEntry(address: HostAddress, socketDir: string, sshDir: string): string {
   const lines = [
     `Host ${address.host}`,
@@ -169,7 +248,7 @@ function hostEntry(address: HostAddress, socketDir: string, sshDir: string): str
         ]
       : [`  UserKnownHostsFile ${path.join(sshDir, 'known_hosts')}`]),
     '  StrictHostKeyChecking accept-new',
-    `  ControlPath ${path.join(socketDir, '%C')}`,
+    `  ControlPath ${controlPath(socketDir, address.host)}`,
     '  ControlMaster no',
     '  BatchMode yes',
     '  ConnectTimeout 15',
