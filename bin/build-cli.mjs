@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles runner/cli.ts into dist/lab.mjs and its lazily loaded chunks (`npm run build:cli`; every
+// Bundles runner/cli.ts into dist/lab.mjs (and the site's worker thread into dist/site-worker.mjs) and their lazily loaded chunks (`npm run build:cli`; every
 // `npm run lab` runs it first). Chunk names carry a content hash, so a change to the code leaves
 // the previous build's chunks behind; they are removed once the new build is written.
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -13,7 +13,8 @@ const chunks = path.join(outdir, 'chunks');
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 const result = await build({
-  entryPoints: [path.join(root, 'runner/cli.ts')],
+  // The site's worker thread (runner/site/start-highlighting.ts finds it beside the bundle).
+  entryPoints: { lab: path.join(root, 'runner/cli.ts'), 'site-worker': path.join(root, 'runner/site/site-worker.ts') },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -23,7 +24,7 @@ const result = await build({
   sourcemap: true,
   splitting: true,
   outdir,
-  entryNames: 'lab',
+  entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   // Bundled CommonJS dependencies call require(); ESM has none of its own.
