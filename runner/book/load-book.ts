@@ -139,7 +139,13 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
     vars: Object.entries(config.vars).map(([name, value]) =>
       typeof value === 'string'
         ? { name, default: value, secret: false }
-        : { name, default: value.default, secret: value.secret ?? false, ...(value.description ? { description: value.description } : {}) },
+        : {
+            name,
+            default: value.default,
+            secret: value.secret ?? false,
+            ...(value.description ? { description: value.description } : {}),
+            ...(value.valid ? { valid: value.valid } : {}),
+          },
     ),
     gce: config.gce,
     diagnostics: config.diagnostics.map((diagnostic) => ({

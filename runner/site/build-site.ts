@@ -167,6 +167,7 @@ function variablesScript(title: string, variables: SiteVariable[]): string {
     default: variable.default,
     secret: variable.secret,
     captured: Boolean(variable.capturedBy),
+    ...(variable.valid ? { valid: variable.valid } : {}),
   }));
   return `window.labBook = ${JSON.stringify({ title, variables: data })};\n`;
 }

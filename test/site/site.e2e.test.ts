@@ -118,6 +118,56 @@ describe.runIf(hasChromium())('the book site', () => {
     await context.close();
   });
 
+  it("refuses a prefix the book would refuse, with an error read out beside the field, and keeps the book's value in the code", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const prefix = listSiteVariables(book).find((variable) => variable.name === book.gce.prefix)!;
+    // The rule is book.yaml's own, stated once there.
+    expect(prefix.valid?.message).toContain('at most 24 characters');
+    await page.goto(`${base}/${prefix.firstPage}.html`);
+    const field = page.locator(`.values input[data-var="${prefix.name}"]`);
+    const error = page.locator(`#${await field.getAttribute('aria-errormessage')}`);
+    expect((await field.getAttribute('aria-describedby'))?.split(' ')).toContain(await error.getAttribute('id'));
+    const shown = () => page.locator(`span.var[data-var="${prefix.name}"]`).first().textContent();
+    const stored = () => page.evaluate((name) => Object.keys(localStorage).filter((key) => key.endsWith(`:${name}`)), prefix.name);
+    const copies = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLButtonElement>('button.copy')].map((button) =>
+          (window as unknown as { labCopyText: (button: HTMLButtonElement) => string }).labCopyText(button),
+        ),
+      );
+    for (const refused of ['a'.repeat(25), 'Reader-lab', '1lab', 'lab_one']) {
+      await field.fill(refused);
+      expect(await field.getAttribute('aria-invalid'), refused).toBe('true');
+      expect(await error.textContent(), refused).toBe(
+        `Not applied: ${prefix.name} must be ${prefix.valid!.message}. The code keeps ${prefix.default}.`,
+      );
+      expect(await error.isVisible()).toBe(true);
+      expect(await shown(), refused).toBe(prefix.default);
+      expect(await stored(), refused).toEqual([]);
+      expect((await copies()).some((copy) => copy.includes(refused))).toBe(false);
+    }
+    await page.locator(`.values tr:has(input[data-var="${prefix.name}"])`).screenshot({ path: path.join(ARTIFACTS, 'values-refused.png') });
+    expect(await findAxeViolations(page)).toEqual([]);
+    // 24 characters are the most the nodes' service account (`${PREFIX}-nodes`, 6-30) leaves.
+    const longest = `r${'e'.repeat(22)}1`;
+    await field.fill(longest);
+    expect(await field.getAttribute('aria-invalid')).toBe('false');
+    expect(await error.textContent()).toBe('');
+    expect(await shown()).toBe(longest);
+    expect((await copies()).some((copy) => copy.includes(longest))).toBe(true);
+    // A value kept from before the rule (or written by hand) is not applied either.
+    await page.evaluate(
+      ([name, value]) => {
+        for (const key of Object.keys(localStorage)) if (key.endsWith(`:${name}`)) localStorage.setItem(key, value!);
+      },
+      [prefix.name, 'x'.repeat(31)],
+    );
+    await page.reload();
+    expect(await shown()).toBe(prefix.default);
+    await context.close();
+  });
+
   it('shows a value nobody has set as not set, and says so where a step needs it', async () => {
     const page = await browser.newPage();
     await page.goto(`${fixtureBase}/01-values.html`);
