@@ -12,11 +12,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBook } from '../../runner/book/load-book.js';
 import type { Book } from '../../runner/book/types.js';
-import type { RunReport } from '../../runner/report/build-report.js';
 import { listSiteVariables } from '../../runner/site/book-variables.js';
 import { buildSite } from '../../runner/site/build-site.js';
 import { findAxeViolations, hasChromium, launchChromium, serveDirectory } from '../helpers/browser.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
+import { fixtureReport } from './fixture-report.js';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test/artifacts');
 const temporary = mkdtempSync(path.join(tmpdir(), 'lab-site-'));
@@ -354,47 +354,8 @@ describe.runIf(hasChromium())('the book site', () => {
 });
 
 describe.runIf(hasChromium())('the site with run reports', () => {
-  /** A report of the fixture where every step ran with the text it has now, then `change` applied. */
-  const report = (
-    finishedAt: string,
-    statuses: [string, string],
-    change: (id: string) => string | undefined = () => undefined,
-  ): RunReport => ({
-    format: 'kubeadm-lab-report/v1',
-    book: fixture.title,
-    commit: 'abcdef0123456789abcdef0123456789abcdef01',
-    runUrl: 'https://github.com/example/site/actions/runs/7',
-    status: statuses.includes('failed') ? 'failed' : 'passed',
-    startedAt: finishedAt,
-    finishedAt,
-    durationMs: 1,
-    versions: { TOOL_VERSION: '1.2.3' },
-    chapters: fixture.chapters.map((chapter, index) => ({
-      name: chapter.name,
-      title: chapter.title,
-      slug: chapter.slug,
-      status: statuses[index]!,
-      durationMs: 1,
-    })),
-    steps: fixture.chapters.flatMap((chapter, index) =>
-      statuses[index] === 'not-run'
-        ? []
-        : chapter.steps.map((step) => ({
-            id: step.id,
-            hash: change(step.id) ?? step.hash,
-            chapter: chapter.name,
-            title: step.title,
-            kind: step.kind,
-            host: 'node-0',
-            status: statuses[index] === 'failed' ? ('failed' as const) : ('passed' as const),
-            durationMs: 1,
-            attempts: 1,
-            exitCode: 0,
-            source: '',
-          })),
-    ),
-    diagnostics: [],
-  });
+  const report = (finishedAt: string, statuses: [string, string], change?: (id: string) => string | undefined) =>
+    fixtureReport(fixture, finishedAt, statuses, change);
 
   it('shows a failed run distinctly, later chapters as not run with the date they last passed, and a changed step as not run since', async () => {
     const older = path.join(temporary, 'older.json');
