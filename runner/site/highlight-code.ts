@@ -10,26 +10,22 @@ import { toHtml } from 'hast-util-to-html';
 import { createHighlighterCore, type HighlighterGeneric, type ShikiTransformer } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
 import { SKIP, visit } from 'unist-util-visit';
+import { findBuilt } from './find-built.js';
+import { loadLanguages } from './languages.js';
+import { readRegexTable, regexConstructorFrom, REGEX_TABLE } from './shiki-regexes.js';
 import { VARIABLE_REFERENCE } from './values-form.js';
 
 /**
- * The book's languages and two themes only, with Shiki's JavaScript regex engine: the full bundle
- * would make every grammar Shiki has a chunk of the CLI, and Oniguruma's WebAssembly takes longer
- * to start than the whole book takes to highlight.
+ * The book's languages and two themes only, with Shiki's JavaScript regex engine (Oniguruma's
+ * WebAssembly takes longer to start than the whole book takes to highlight), its patterns from the
+ * table `npm run build:cli` converted them into (shiki-regexes.ts).
  */
 let highlighter: Promise<HighlighterGeneric<string, string>> | undefined;
 export const getHighlighter = () =>
   (highlighter ??= createHighlighterCore({
     themes: [import('shiki/themes/github-light-default.mjs'), import('shiki/themes/github-dark-default.mjs')],
-    langs: [
-      import('shiki/langs/shellscript.mjs'),
-      import('shiki/langs/yaml.mjs'),
-      import('shiki/langs/json.mjs'),
-      import('shiki/langs/toml.mjs'),
-      import('shiki/langs/ini.mjs'),
-      import('shiki/langs/diff.mjs'),
-    ],
-    engine: createJavaScriptRegexEngine(),
+    langs: [loadLanguages()],
+    engine: createJavaScriptRegexEngine({ regexConstructor: regexConstructorFrom(readRegexTable(findBuilt(REGEX_TABLE))) }),
   }) as Promise<HighlighterGeneric<string, string>>);
 
 /**

@@ -1,13 +1,11 @@
 /**
  * Where code blocks are highlighted: a whole build hands them to a worker thread, which Shiki
- * keeps busy while this thread parses the next pages (two cores halve the build); a one-page
+ * keeps busy on the second core while this thread parses the next pages; a one-page
  * rebuild, and the sources without the built CLI, highlight here, which costs no thread start.
  */
 import type { Element } from 'hast';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { findBuilt } from './find-built.js';
 import { highlightBlocks } from './highlight-code.js';
 import type { HighlightAnswer, HighlightRequest } from './site-worker.js';
 
@@ -19,17 +17,8 @@ export interface Highlighting {
 }
 
 export function startHighlighting(options: { inWorker: boolean }): Highlighting {
-  const worker = options.inWorker ? findWorker() : undefined;
+  const worker = options.inWorker ? findBuilt('site-worker.mjs') : undefined;
   return worker ? startWorker(worker) : { highlight: highlightBlocks, close: async () => {} };
-}
-
-/**
- * dist/site-worker.mjs beside the bundle that runs (the CLI's chunks are in dist/chunks/, the
- * bench's bundle in dist/); never one found further up, which could be a stale build.
- */
-function findWorker(): string | undefined {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return [here, path.dirname(here)].map((dir) => path.join(dir, 'site-worker.mjs')).find((file) => existsSync(file));
 }
 
 export function startWorker(file: string): Highlighting {
