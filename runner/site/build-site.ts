@@ -16,6 +16,7 @@ import { renderChrome, renderHead, renderLayout, escapeHtml } from './layout.js'
 import { mergeReports, readRunReport, type SiteRunInfo } from './merge-report.js';
 import { renderPage, type RenderedPage } from './render-page.js';
 import { renderPrintPage } from './print-page.js';
+import { startPageParsing } from './parse-page.js';
 import { startHighlighting, type Highlighting } from './start-highlighting.js';
 import { indexTerms, processTerm, queryTerms } from './search-terms.js';
 
@@ -54,7 +55,10 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
 }
 
 async function buildWith(highlighting: Highlighting, options: BuildOptions): Promise<BuildResult> {
-  const book = loadBook(options.bookDir);
+  // A whole build parses each page once, for the loader and the pages; a page rebuilt alone is
+  // the only one rendered, so the loader's own (quicker) CommonMark parse serves the others.
+  const parsing = options.only ? undefined : startPageParsing();
+  const book = loadBook(options.bookDir, parsing ? { parse: parsing.parse } : {});
   const run = options.reports?.length ? mergeReports(book, options.reports.map(readRunReport)) : undefined;
   const variables = listSiteVariables(book);
   const entries: Entry[] = [
@@ -81,9 +85,15 @@ async function buildWith(highlighting: Highlighting, options: BuildOptions): Pro
   );
   // Each page is parsed here while the worker highlights the code of the pages before it.
   const pages = await Promise.all(
-    targets.map((entry) =>
-      renderPage(book, entry.page, entry.steps, { variables, highlight: highlighting.highlight, ...(run ? { runs: run.steps } : {}) }),
-    ),
+    targets.map((entry) => {
+      const tree = parsing?.take(entry.page.file);
+      return renderPage(book, entry.page, entry.steps, {
+        variables,
+        highlight: highlighting.highlight,
+        ...(run ? { runs: run.steps } : {}),
+        ...(tree ? { tree } : {}),
+      });
+    }),
   );
   const rendered = new Map<Entry, RenderedPage>(targets.map((entry, index) => [entry, pages[index]!]));
   const lastUpdated = await reading;

@@ -7,9 +7,6 @@ import { h } from 'hastscript';
 import type { Root as MdastRoot } from 'mdast';
 import rehypeAutolinkHeadings from 'rehype-autolink-headings';
 import rehypeSlug from 'rehype-slug';
-import remarkDirective from 'remark-directive';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
@@ -17,6 +14,7 @@ import { toHtml } from 'hast-util-to-html';
 import type { Book, Page, Step } from '../book/types.js';
 import type { SiteVariable } from './book-variables.js';
 import type { StepRunInfo } from './merge-report.js';
+import { PAGE_SYNTAX } from './parse-page.js';
 import { rehypeSteps } from './rehype-steps.js';
 import { highlightBlocks } from './highlight-code.js';
 
@@ -92,6 +90,8 @@ export interface RenderOptions {
   variables: readonly SiteVariable[];
   /** What the newest run saw of each step, by id. */
   runs?: Map<string, StepRunInfo[]>;
+  /** The page as the book loader parsed it for the site (parse-page.ts); parsed here if not given. */
+  tree?: MdastRoot;
   /** Highlights the page's code blocks (see start-highlighting.ts); here, in this thread, if not given. */
   highlight?: (blocks: Element[], variableNames: string[]) => Promise<string[]>;
 }
@@ -102,9 +102,7 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
   const blocks: Element[] = [];
   const placeholders: Raw[] = [];
   const processor = unified()
-    .use(remarkParse)
-    .use(remarkGfm)
-    .use(remarkDirective)
+    .use(PAGE_SYNTAX)
     .use(remarkCallouts)
     .use(remarkRehype)
     .use(rehypeSteps, { book, steps, variables: options.variables, slug: page.slug, ...(options.runs ? { runs: options.runs } : {}) })
@@ -140,7 +138,7 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
         return SKIP;
       });
     });
-  const tree = processor.runSync(processor.parse(readPageSource(page.file))) as HastRoot;
+  const tree = processor.runSync(options.tree ?? (processor.parse(readPageSource(page.file)) as MdastRoot)) as HastRoot;
   const html = await (options.highlight ?? highlightBlocks)(
     blocks,
     options.variables.map((variable) => variable.name),
