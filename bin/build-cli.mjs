@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles runner/cli.ts into dist/lab.mjs and its lazily loaded chunks (`npm run build:cli`; every
+// Bundles runner/cli.ts into dist/lab.mjs (and the site's worker thread into dist/site-worker.mjs) and their lazily loaded chunks (`npm run build:cli`; every
 // `npm run lab` runs it first). Chunk names carry a content hash, so a change to the code leaves
 // the previous build's chunks behind; they are removed once the new build is written.
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,13 @@ const chunks = path.join(outdir, 'chunks');
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 const result = await build({
-  entryPoints: [path.join(root, 'runner/cli.ts')],
+  // The site's worker thread and the maker of its regex table (runner/site/find-built.ts finds
+  // both products beside the bundle).
+  entryPoints: {
+    lab: path.join(root, 'runner/cli.ts'),
+    'site-worker': path.join(root, 'runner/site/site-worker.ts'),
+    'shiki-regexes': path.join(root, 'runner/site/shiki-regexes.ts'),
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -23,7 +30,7 @@ const result = await build({
   sourcemap: true,
   splitting: true,
   outdir,
-  entryNames: 'lab',
+  entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
   outExtension: { '.js': '.mjs' },
   // Bundled CommonJS dependencies call require(); ESM has none of its own.
@@ -39,3 +46,16 @@ for (const name of readdirSync(chunks)) {
   const file = path.join(chunks, name);
   if (!written.has(file)) rmSync(file, { force: true });
 }
+
+// The grammars' regular expressions, converted once for every build (runner/site/shiki-regexes.ts),
+// remade only when the code that makes them changed: its entry names its chunks by content hash.
+const maker = path.join(outdir, 'shiki-regexes.mjs');
+const tableFile = path.join(outdir, 'shiki-regexes.json');
+const stamp = createHash('sha256').update(readFileSync(maker)).update(process.versions.v8).digest('hex');
+let current;
+try {
+  current = JSON.parse(readFileSync(tableFile, 'utf8')).stamp;
+} catch {
+  current = undefined;
+}
+if (current !== stamp) await (await import(maker)).writeRegexTable(tableFile, stamp);

@@ -71,7 +71,7 @@ describe('workflows', () => {
   it.each(workflows)('%s pins every action to a full commit, its version in a comment', (name) => {
     const uses = [...read(name).matchAll(/uses: (\S+)(.*)$/gm)];
     for (const [, reference, comment] of uses) {
-      expect(reference, reference).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(reference, reference).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40}$/);
       expect(comment, reference).toMatch(/^ # v\d+\.\d+\.\d+$/);
     }
   });

@@ -14,11 +14,47 @@ const RESERVED_TARGETS = ['all', 'workstation'];
 
 const scalar = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 
-const describedVariableSchema = z.strictObject({
-  default: scalar,
-  description: z.optional(z.string()),
-  secret: z.optional(z.boolean()),
+/** A value the book accepts: a regular expression (JavaScript's, with the u flag) and the rule in words. */
+const validSchema = z.strictObject({
+  pattern: z.string().check(
+    z.superRefine((pattern, context) => {
+      try {
+        new RegExp(pattern, 'u');
+      } catch (error) {
+        context.issues.push({ code: 'custom', message: `is not a regular expression: ${(error as Error).message}`, input: pattern });
+      }
+    }),
+  ),
+  message: z.string().check(z.minLength(1, 'say in words which values are accepted')),
 });
+
+const describedVariableSchema = z
+  .strictObject({
+    default: scalar,
+    description: z.optional(z.string()),
+    secret: z.optional(z.boolean()),
+    valid: z.optional(validSchema),
+  })
+  .check(
+    z.superRefine((variable, context) => {
+      if (!variable.valid || variable.default === '' || isValidValue(variable.valid, variable.default)) return;
+      context.issues.push({
+        code: 'custom',
+        path: ['default'],
+        message: `\`${variable.default}\` is not valid: ${variable.valid.message}`,
+        input: variable.default,
+      });
+    }),
+  );
+
+/** Whether a value is one the book accepts; the site's values form applies the same test. */
+function isValidValue(valid: { pattern: string }, value: string): boolean {
+  try {
+    return new RegExp(valid.pattern, 'u').test(value);
+  } catch {
+    return false;
+  }
+}
 
 const variableSchema = z.union([scalar, describedVariableSchema]);
 

@@ -1,4 +1,5 @@
 /** Reads a book folder (book.yaml and its chapters) into the book model, or every problem in it. */
+import type { Root } from 'mdast';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseChapter } from '../parse/parse-chapter.js';
@@ -9,9 +10,14 @@ import { WORKSTATION, type Book, type Chapter, type Page } from './types.js';
 
 export const BOOK_FILE = 'book.yaml';
 
+export interface LoadOptions {
+  /** Parses a page's Markdown instead of CommonMark (the site shares its parse: runner/site/parse-page.ts). */
+  parse?: (source: string, file: string) => Root;
+}
+
 /** Loads the book in `dir`; throws BookError listing every problem found. */
-export function loadBook(dir: string): Book {
-  const { book, problems } = readBook(dir);
+export function loadBook(dir: string, options: LoadOptions = {}): Book {
+  const { book, problems } = readBook(dir, options);
   if (!book || problems.length > 0) throw new BookError(problems);
   return book;
 }
@@ -20,7 +26,7 @@ export function loadBook(dir: string): Book {
  * Reads as much of the book as it can: the book (if book.yaml is usable) with every step that
  * parsed, and every problem found. `lab check` goes on from here; `lab run` refuses any problem.
  */
-export function readBook(dir: string): { book?: Book; problems: Problem[] } {
+export function readBook(dir: string, options: LoadOptions = {}): { book?: Book; problems: Problem[] } {
   const bookDir = path.resolve(dir);
   const configFile = path.join(bookDir, BOOK_FILE);
   const source = readSource(configFile);
@@ -36,7 +42,7 @@ export function readBook(dir: string): { book?: Book; problems: Problem[] } {
   if ('problem' in source) return { problems: [{ file: configFile, ...source.problem, rule: 'bad-encoding' }] };
   const read = readBookConfig(source.text, configFile);
   if (!read.config) return { problems: read.problems };
-  const built = buildBook(bookDir, read.config, read.locate);
+  const built = buildBook(bookDir, read.config, read.locate, options);
   return {
     book: built.book,
     problems: [
@@ -48,7 +54,7 @@ export function readBook(dir: string): { book?: Book; problems: Problem[] } {
   };
 }
 
-function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): { book: Book; problems: Problem[] } {
+function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig, options: LoadOptions): { book: Book; problems: Problem[] } {
   const root = path.dirname(bookDir);
   const groups: Record<string, string[]> = { ...config.hosts };
   const hosts = [...new Set(Object.values(config.hosts).flat())];
@@ -86,7 +92,9 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
       problems.push({ file, ...source.problem, rule: 'bad-encoding' });
       return undefined;
     }
-    const parsed = parseChapter(source.text, { file, name, slug: path.basename(relative, '.md'), root, targets });
+    const { parse } = options;
+    const context = { file, name, slug: path.basename(relative, '.md'), root, targets };
+    const parsed = parse ? parseChapter(source.text, context, (text) => parse(text, file)) : parseChapter(source.text, context);
     problems.push(...parsed.problems);
     // A page too deep to parse is left out, so that no later reader (lint, site) parses it again.
     if (parsed.problems.some((problem) => problem.rule === 'too-complex')) return undefined;
@@ -139,7 +147,13 @@ function buildBook(bookDir: string, config: BookConfig, locate: LocateConfig): {
     vars: Object.entries(config.vars).map(([name, value]) =>
       typeof value === 'string'
         ? { name, default: value, secret: false }
-        : { name, default: value.default, secret: value.secret ?? false, ...(value.description ? { description: value.description } : {}) },
+        : {
+            name,
+            default: value.default,
+            secret: value.secret ?? false,
+            ...(value.description ? { description: value.description } : {}),
+            ...(value.valid ? { valid: value.valid } : {}),
+          },
     ),
     gce: config.gce,
     diagnostics: config.diagnostics.map((diagnostic) => ({

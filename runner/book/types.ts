@@ -108,6 +108,8 @@ export interface VariableDefinition {
   default: string;
   description?: string;
   secret: boolean;
+  /** The values the book accepts (book.yaml's `valid:`): a regular expression with the u flag, and the rule in words. */
+  valid?: { pattern: string; message: string };
 }
 
 export interface Book {

@@ -76,7 +76,11 @@ export function parseMarkdown(source: string): Root {
 /** Longer runs of emphasis marks take the Markdown parser quadratic time: 40 000 take 35 s. */
 const MAX_MARK_RUN = 1000;
 
-export function parseChapter(source: string, context: ChapterContext): ParsedChapter {
+/**
+ * `parse` is CommonMark unless the caller parses pages its own way and shares the tree (the site
+ * does, with GFM, when that finds the same blocks; runner/site/parse-page.ts).
+ */
+export function parseChapter(source: string, context: ChapterContext, parse: (source: string) => Root = parseMarkdown): ParsedChapter {
   const run = new RegExp(`([*_~])\\1{${MAX_MARK_RUN - 1},}`).exec(source);
   if (run) {
     const before = source.slice(0, run.index);
@@ -88,7 +92,7 @@ export function parseChapter(source: string, context: ChapterContext): ParsedCha
     );
   }
   try {
-    return readChapter(source, context);
+    return readChapter(parse(source), source, context);
   } catch (error) {
     // Thousands of nested quotes or lists overflow the stack of the Markdown parser and of the
     // tree walk: a problem of the chapter, at its deepest line, not a crash of lab.
@@ -108,8 +112,7 @@ function refuseChapter(context: ChapterContext, line: number, column: number, me
   return { title: context.slug, steps: [], headings: [], problems: [{ file: context.file, line, column, message, rule: 'too-complex' }] };
 }
 
-function readChapter(source: string, context: ChapterContext): ParsedChapter {
-  const tree = parseMarkdown(source);
+function readChapter(tree: Root, source: string, context: ChapterContext): ParsedChapter {
   const lines = source.split('\n');
   const problems: Problem[] = [];
   const steps: Step[] = [];

@@ -11,6 +11,8 @@ export interface SiteVariable {
   default: string;
   description?: string;
   secret: boolean;
+  /** The values the book accepts (book.yaml's `valid:`); the values form refuses others. */
+  valid?: { pattern: string; message: string };
   /** The step that saves its output as this variable, when one does. */
   capturedBy?: { id: string; slug: string; title: string };
   /** The slug of the page where a step first uses or captures it; none if no step does. */
@@ -26,6 +28,7 @@ export function listSiteVariables(book: Book): SiteVariable[] {
       default: definition.secret ? '' : definition.default,
       ...(definition.description ? { description: definition.description } : {}),
       secret: definition.secret,
+      ...(definition.valid ? { valid: definition.valid } : {}),
     });
   }
   for (const chapter of book.chapters) {

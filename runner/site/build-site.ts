@@ -16,6 +16,8 @@ import { renderChrome, renderHead, renderLayout, escapeHtml } from './layout.js'
 import { mergeReports, readRunReport, type SiteRunInfo } from './merge-report.js';
 import { renderPage, type RenderedPage } from './render-page.js';
 import { renderPrintPage } from './print-page.js';
+import { startPageParsing } from './parse-page.js';
+import { startHighlighting, type Highlighting } from './start-highlighting.js';
 import { indexTerms, processTerm, queryTerms } from './search-terms.js';
 
 export interface BuildOptions {
@@ -43,7 +45,20 @@ interface Entry {
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
-  const book = loadBook(options.bookDir);
+  // First, so the worker loads Shiki while this thread reads the book.
+  const highlighting = startHighlighting({ inWorker: !options.only });
+  try {
+    return await buildWith(highlighting, options);
+  } finally {
+    await highlighting.close();
+  }
+}
+
+async function buildWith(highlighting: Highlighting, options: BuildOptions): Promise<BuildResult> {
+  // A whole build parses each page once, for the loader and the pages; a page rebuilt alone is
+  // the only one rendered, so the loader's own (quicker) CommonMark parse serves the others.
+  const parsing = options.only ? undefined : startPageParsing();
+  const book = loadBook(options.bookDir, parsing ? { parse: parsing.parse } : {});
   const run = options.reports?.length ? mergeReports(book, options.reports.map(readRunReport)) : undefined;
   const variables = listSiteVariables(book);
   const entries: Entry[] = [
@@ -63,15 +78,24 @@ export async function buildSite(options: BuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(options.outDir);
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   const targets = options.only ? entries.filter((entry) => entry.page.file === path.resolve(options.only!)) : entries;
-  const rendered = new Map<Entry, RenderedPage>();
   // git answers while the pages render.
   const reading = readLastUpdated(
     book.dir,
     targets.map((entry) => entry.page.file),
   );
-  for (const entry of targets) {
-    rendered.set(entry, await renderPage(book, entry.page, entry.steps, { variables, ...(run ? { runs: run.steps } : {}) }));
-  }
+  // Each page is parsed here while the worker highlights the code of the pages before it.
+  const pages = await Promise.all(
+    targets.map((entry) => {
+      const tree = parsing?.take(entry.page.file);
+      return renderPage(book, entry.page, entry.steps, {
+        variables,
+        highlight: highlighting.highlight,
+        ...(run ? { runs: run.steps } : {}),
+        ...(tree ? { tree } : {}),
+      });
+    }),
+  );
+  const rendered = new Map<Entry, RenderedPage>(targets.map((entry, index) => [entry, pages[index]!]));
   const lastUpdated = await reading;
   for (const [entry, page] of rendered) {
     const context = { book, entries, variables, run, updated: lastUpdated.get(entry.page.file) };
@@ -153,6 +177,7 @@ function variablesScript(title: string, variables: SiteVariable[]): string {
     default: variable.default,
     secret: variable.secret,
     captured: Boolean(variable.capturedBy),
+    ...(variable.valid ? { valid: variable.valid } : {}),
   }));
   return `window.labBook = ${JSON.stringify({ title, variables: data })};\n`;
 }

@@ -1,19 +1,12 @@
 /** One page of the book to HTML with the unified pipeline: remark, rehype, Shiki. */
 import { LabError } from '../errors.js';
 import { readSource } from '../book/read-source.js';
-import rehypeShikiFromHighlighter from '@shikijs/rehype/core';
-import { createHighlighterCore, type HighlighterGeneric, type ShikiTransformer } from 'shiki/core';
-import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
-import type { Element, ElementContent, Root as HastRoot } from 'hast';
+import type { Element, ElementContent, Root as HastRoot, RootContent } from 'hast';
 import { toString as hastToString } from 'hast-util-to-string';
 import { h } from 'hastscript';
 import type { Root as MdastRoot } from 'mdast';
 import rehypeAutolinkHeadings from 'rehype-autolink-headings';
 import rehypeSlug from 'rehype-slug';
-import rehypeStringify from 'rehype-stringify';
-import remarkDirective from 'remark-directive';
-import remarkGfm from 'remark-gfm';
-import remarkParse from 'remark-parse';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { SKIP, visit } from 'unist-util-visit';
@@ -21,8 +14,9 @@ import { toHtml } from 'hast-util-to-html';
 import type { Book, Page, Step } from '../book/types.js';
 import type { SiteVariable } from './book-variables.js';
 import type { StepRunInfo } from './merge-report.js';
+import { PAGE_SYNTAX } from './parse-page.js';
 import { rehypeSteps } from './rehype-steps.js';
-import { VARIABLE_REFERENCE } from './values-form.js';
+import { highlightBlocks } from './highlight-code.js';
 
 export interface RenderedPage {
   html: string;
@@ -42,26 +36,6 @@ export interface Section {
 }
 
 const CALLOUTS = ['note', 'tip', 'caution', 'danger'];
-
-/**
- * The book's languages and two themes only, with Shiki's JavaScript regex engine: the full bundle
- * would make every grammar Shiki has a chunk of the CLI, and Oniguruma's WebAssembly takes longer
- * to start than the whole book takes to highlight.
- */
-let highlighter: Promise<HighlighterGeneric<string, string>> | undefined;
-const getHighlighter = () =>
-  (highlighter ??= createHighlighterCore({
-    themes: [import('shiki/themes/github-light-default.mjs'), import('shiki/themes/github-dark-default.mjs')],
-    langs: [
-      import('shiki/langs/shellscript.mjs'),
-      import('shiki/langs/yaml.mjs'),
-      import('shiki/langs/json.mjs'),
-      import('shiki/langs/toml.mjs'),
-      import('shiki/langs/ini.mjs'),
-      import('shiki/langs/diff.mjs'),
-    ],
-    engine: createJavaScriptRegexEngine(),
-  }) as Promise<HighlighterGeneric<string, string>>);
 
 /** `:::note` ... `:::` becomes an aside, as in Starlight; other directives are written back as text. */
 function remarkCallouts() {
@@ -85,27 +59,6 @@ function rehypeLinksToPages() {
       const href = node.tagName === 'a' ? node.properties?.href : undefined;
       if (typeof href === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(href)) node.properties!.href = href.replace(/\.md(#|$)/, '.html$1');
     });
-  };
-}
-
-/**
- * Wraps each `${NAME}` of a book variable in highlighted code in `span.var[data-var]`, which site.js
- * fills with the reader's value; Shiki splits its tokens at the edges (its decorations).
- */
-function markVariables(names: ReadonlySet<string>): ShikiTransformer {
-  return {
-    name: 'lab:variables',
-    preprocess(code, options) {
-      const decorations = [...code.matchAll(VARIABLE_REFERENCE)]
-        .filter((match) => !match[1] && names.has(match[2]!))
-        .map((match) => ({
-          start: match.index,
-          end: match.index + match[0].length,
-          alwaysWrap: true,
-          properties: { class: 'var', 'data-var': match[2]! },
-        }));
-      if (decorations.length > 0) options.decorations = decorations;
-    },
   };
 }
 
@@ -137,17 +90,19 @@ export interface RenderOptions {
   variables: readonly SiteVariable[];
   /** What the newest run saw of each step, by id. */
   runs?: Map<string, StepRunInfo[]>;
+  /** The page as the book loader parsed it for the site (parse-page.ts); parsed here if not given. */
+  tree?: MdastRoot;
+  /** Highlights the page's code blocks (see start-highlighting.ts); here, in this thread, if not given. */
+  highlight?: (blocks: Element[], variableNames: string[]) => Promise<string[]>;
 }
 
 export async function renderPage(book: Book, page: Page, steps: Step[], options: RenderOptions): Promise<RenderedPage> {
   const outline: RenderedPage['outline'] = [];
   let sections: Section[] = [];
-  let finalTree: HastRoot = { type: 'root', children: [] };
-  const names = new Set(options.variables.map((variable) => variable.name));
-  const file = await unified()
-    .use(remarkParse)
-    .use(remarkGfm)
-    .use(remarkDirective)
+  const blocks: Element[] = [];
+  const placeholders: Raw[] = [];
+  const processor = unified()
+    .use(PAGE_SYNTAX)
     .use(remarkCallouts)
     .use(remarkRehype)
     .use(rehypeSteps, { book, steps, variables: options.variables, slug: page.slug, ...(options.runs ? { runs: options.runs } : {}) })
@@ -167,31 +122,33 @@ export async function renderPage(book: Book, page: Page, steps: Step[], options:
         }
       });
     })
-    .use(rehypeShikiFromHighlighter, await getHighlighter(), {
-      themes: { light: 'github-light-default', dark: 'github-dark-default' },
-      defaultLanguage: 'text',
-      fallbackLanguage: 'text',
-      langAlias: { sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', yml: 'yaml' },
-      transformers: [markVariables(names)],
-    })
     .use(() => (tree: HastRoot) => {
+      // Each code block leaves the tree for the highlighter and comes back as its HTML, serialised
+      // once: the page and the print page write the same HTML for it (nothing in a block has an
+      // id or a link the print page rewrites), and its thousands of highlighted spans are then
+      // neither walked nor serialised a second time.
       visit(tree, 'element', (node, index, parent) => {
         if (node.tagName !== 'pre') return undefined;
-        // A code block that scrolls sideways must be reachable with the keyboard.
-        node.properties.tabIndex = 0;
-        // Serialised once, here: the page and the print page write the same HTML for it (nothing
-        // in a block has an id or a link the print page rewrites), and its thousands of
-        // highlighted spans are then neither walked nor serialised a second time.
-        if (parent && index !== undefined) parent.children[index] = { type: 'raw', value: toHtml(node) };
+        const placeholder: Raw = { type: 'raw', value: '' };
+        if (parent && index !== undefined) {
+          blocks.push(node);
+          placeholders.push(placeholder);
+          parent.children[index] = placeholder;
+        }
         return SKIP;
       });
-      finalTree = tree;
-    })
-    // The only raw HTML in the tree is the code blocks above: remark-rehype drops the book's own HTML.
-    .use(rehypeStringify, { allowDangerousHtml: true })
-    .process(readPageSource(page.file));
-  return { html: String(file), tree: finalTree, outline, sections };
+    });
+  const tree = processor.runSync(options.tree ?? (processor.parse(readPageSource(page.file)) as MdastRoot)) as HastRoot;
+  const html = await (options.highlight ?? highlightBlocks)(
+    blocks,
+    options.variables.map((variable) => variable.name),
+  );
+  html.forEach((value, index) => (placeholders[index]!.value = value));
+  // The only raw HTML in the tree is the code blocks above: remark-rehype drops the book's own HTML.
+  return { html: toHtml(tree, { allowDangerousHtml: true }), tree, outline, sections };
 }
+
+type Raw = Extract<RootContent, { type: 'raw' }>;
 
 /** The page's text as the parser read it (CRLF as LF); a page that changed into something unreadable since is refused. */
 function readPageSource(file: string): string {

@@ -49,13 +49,15 @@ function describeSource(variable: SiteVariable): (ElementContent | string)[] {
 }
 
 function field(variable: SiteVariable, idPrefix: string): Element {
+  const id = `${idPrefix}-${variable.name}`;
   const properties = {
-    id: `${idPrefix}-${variable.name}`,
+    id,
     dataVar: variable.name,
     placeholder: variable.capturedBy ? 'not set' : variable.default || 'not set',
     autocomplete: 'off',
     spellCheck: false,
-    ariaDescribedBy: `${idPrefix}-${variable.name}-source`,
+    ariaDescribedBy: variable.valid ? `${id}-error ${id}-source` : `${id}-source`,
+    ...(variable.valid ? { ariaErrorMessage: `${id}-error` } : {}),
   };
   // Captured values may be certificates and keys, which span lines.
   return variable.capturedBy ? h('textarea', { ...properties, rows: 1 }) : h('input', { ...properties, type: 'text' });
@@ -77,7 +79,11 @@ export function renderValuesTable(variables: readonly SiteVariable[], idPrefix: 
       variables.map((variable) =>
         h('tr', [
           h('th', { scope: 'row' }, h('label', { for: `${idPrefix}-${variable.name}` }, h('code', variable.name))),
-          h('td', field(variable, idPrefix)),
+          h('td', [
+            field(variable, idPrefix),
+            // site.js says here why a value is refused; announced as it appears.
+            ...(variable.valid ? [h('p.value-error', { id: `${idPrefix}-${variable.name}-error`, ariaLive: 'polite' })] : []),
+          ]),
           h('td', { id: `${idPrefix}-${variable.name}-source` }, describeSource(variable)),
         ]),
       ),

@@ -328,6 +328,7 @@ async function benchSite(): Promise<string> {
     'rebuild one chapter (preview, warm)': median(one),
   };
   if (vitepress) result['vitepress build (the same chapters)'] = median(vitepressTimes);
+  rmSync(outDir, { recursive: true, force: true });
   const speedup = vitepress
     ? `${(result['vitepress build (the same chapters)']! / result['lab build (whole book, a new process)']!).toFixed(1)}x faster than VitePress (goal: at least 5x), `
     : 'VitePress could not be installed, ';

@@ -109,8 +109,25 @@ describe('readBookConfig', () => {
       '4:16: `vars.A.default`: must be a value (text, a number, true or false), not a list',
       '5:27: `vars.B.secret`: must be true or false, not the text `yes`',
       '6:6: `vars.C.default`: is required (text, a number, true or false)',
-      '7:19: `vars.D`: unknown key `note`; known keys are default, description, secret',
+      '7:19: `vars.D`: unknown key `note`; known keys are default, description, secret, valid',
       '8:6: `vars.E`: a variable is a value (text, a number, true or false), or a map with default: and optionally description: and secret: true; not a list',
+    ]);
+  });
+
+  it("reads a variable's valid values, and refuses a pattern that is no regular expression or a default it does not accept", () => {
+    const { config } = readBookConfig(
+      'title: x\nchapters: [a.md]\nvars:\n  PREFIX:\n    default: lab\n    valid: {pattern: "^[a-z]{1,5}$", message: at most 5 letters}\n',
+      'book.yaml',
+    );
+    expect(config?.vars.PREFIX).toEqual({ default: 'lab', valid: { pattern: '^[a-z]{1,5}$', message: 'at most 5 letters' } });
+    expect(
+      problems(
+        'title: x\nchapters: [a.md]\nvars:\n  A: {default: x, valid: {pattern: "[a-", message: m}}\n  B: {default: toolong, valid: {pattern: "^[a-z]{1,5}$", message: at most 5 letters}}\n  C: {default: x, valid: {pattern: "x"}}\n',
+      ),
+    ).toEqual([
+      expect.stringMatching(/^4:36: `vars.A.valid.pattern`: is not a regular expression: /),
+      '5:16: `vars.B.default`: `toolong` is not valid: at most 5 letters',
+      '6:26: `vars.C.valid.message`: is required (text)',
     ]);
   });
 

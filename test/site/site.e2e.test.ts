@@ -12,11 +12,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBook } from '../../runner/book/load-book.js';
 import type { Book } from '../../runner/book/types.js';
-import type { RunReport } from '../../runner/report/build-report.js';
 import { listSiteVariables } from '../../runner/site/book-variables.js';
 import { buildSite } from '../../runner/site/build-site.js';
 import { findAxeViolations, hasChromium, launchChromium, serveDirectory } from '../helpers/browser.js';
 import { PROJECT_ROOT } from '../helpers/lab.js';
+import { fixtureReport } from './fixture-report.js';
 
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test/artifacts');
 const temporary = mkdtempSync(path.join(tmpdir(), 'lab-site-'));
@@ -115,6 +115,56 @@ describe.runIf(hasChromium())('the book site', () => {
       await page.goto(`${base}/${where}.html`);
       expect(await page.locator(`span.var[data-var="${pin.name}"]`).first().textContent()).toBe(pin.default);
     }
+    await context.close();
+  });
+
+  it("refuses a prefix the book would refuse, with an error read out beside the field, and keeps the book's value in the code", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const prefix = listSiteVariables(book).find((variable) => variable.name === book.gce.prefix)!;
+    // The rule is book.yaml's own, stated once there.
+    expect(prefix.valid?.message).toContain('at most 24 characters');
+    await page.goto(`${base}/${prefix.firstPage}.html`);
+    const field = page.locator(`.values input[data-var="${prefix.name}"]`);
+    const error = page.locator(`#${await field.getAttribute('aria-errormessage')}`);
+    expect((await field.getAttribute('aria-describedby'))?.split(' ')).toContain(await error.getAttribute('id'));
+    const shown = () => page.locator(`span.var[data-var="${prefix.name}"]`).first().textContent();
+    const stored = () => page.evaluate((name) => Object.keys(localStorage).filter((key) => key.endsWith(`:${name}`)), prefix.name);
+    const copies = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLButtonElement>('button.copy')].map((button) =>
+          (window as unknown as { labCopyText: (button: HTMLButtonElement) => string }).labCopyText(button),
+        ),
+      );
+    for (const refused of ['a'.repeat(25), 'Reader-lab', '1lab', 'lab_one']) {
+      await field.fill(refused);
+      expect(await field.getAttribute('aria-invalid'), refused).toBe('true');
+      expect(await error.textContent(), refused).toBe(
+        `Not applied: ${prefix.name} must be ${prefix.valid!.message}. The code keeps ${prefix.default}.`,
+      );
+      expect(await error.isVisible()).toBe(true);
+      expect(await shown(), refused).toBe(prefix.default);
+      expect(await stored(), refused).toEqual([]);
+      expect((await copies()).some((copy) => copy.includes(refused))).toBe(false);
+    }
+    await page.locator(`.values tr:has(input[data-var="${prefix.name}"])`).screenshot({ path: path.join(ARTIFACTS, 'values-refused.png') });
+    expect(await findAxeViolations(page)).toEqual([]);
+    // 24 characters are the most the nodes' service account (`${PREFIX}-nodes`, 6-30) leaves.
+    const longest = `r${'e'.repeat(22)}1`;
+    await field.fill(longest);
+    expect(await field.getAttribute('aria-invalid')).toBe('false');
+    expect(await error.textContent()).toBe('');
+    expect(await shown()).toBe(longest);
+    expect((await copies()).some((copy) => copy.includes(longest))).toBe(true);
+    // A value kept from before the rule (or written by hand) is not applied either.
+    await page.evaluate(
+      ([name, value]) => {
+        for (const key of Object.keys(localStorage)) if (key.endsWith(`:${name}`)) localStorage.setItem(key, value!);
+      },
+      [prefix.name, 'x'.repeat(31)],
+    );
+    await page.reload();
+    expect(await shown()).toBe(prefix.default);
     await context.close();
   });
 
@@ -304,47 +354,8 @@ describe.runIf(hasChromium())('the book site', () => {
 });
 
 describe.runIf(hasChromium())('the site with run reports', () => {
-  /** A report of the fixture where every step ran with the text it has now, then `change` applied. */
-  const report = (
-    finishedAt: string,
-    statuses: [string, string],
-    change: (id: string) => string | undefined = () => undefined,
-  ): RunReport => ({
-    format: 'kubeadm-lab-report/v1',
-    book: fixture.title,
-    commit: 'abcdef0123456789abcdef0123456789abcdef01',
-    runUrl: 'https://github.com/example/site/actions/runs/7',
-    status: statuses.includes('failed') ? 'failed' : 'passed',
-    startedAt: finishedAt,
-    finishedAt,
-    durationMs: 1,
-    versions: { TOOL_VERSION: '1.2.3' },
-    chapters: fixture.chapters.map((chapter, index) => ({
-      name: chapter.name,
-      title: chapter.title,
-      slug: chapter.slug,
-      status: statuses[index]!,
-      durationMs: 1,
-    })),
-    steps: fixture.chapters.flatMap((chapter, index) =>
-      statuses[index] === 'not-run'
-        ? []
-        : chapter.steps.map((step) => ({
-            id: step.id,
-            hash: change(step.id) ?? step.hash,
-            chapter: chapter.name,
-            title: step.title,
-            kind: step.kind,
-            host: 'node-0',
-            status: statuses[index] === 'failed' ? ('failed' as const) : ('passed' as const),
-            durationMs: 1,
-            attempts: 1,
-            exitCode: 0,
-            source: '',
-          })),
-    ),
-    diagnostics: [],
-  });
+  const report = (finishedAt: string, statuses: [string, string], change?: (id: string) => string | undefined) =>
+    fixtureReport(fixture, finishedAt, statuses, change);
 
   it('shows a failed run distinctly, later chapters as not run with the date they last passed, and a changed step as not run since', async () => {
     const older = path.join(temporary, 'older.json');

@@ -20,7 +20,16 @@
   // Secrets (keys, tokens) stay in this tab; the rest is kept in this browser.
   const storeFor = (name) => (variables.get(name)?.secret ? sessionStorage : localStorage);
 
-  const readStored = (name) => storeFor(name).getItem(KEY + name) || '';
+  /** Whether the book accepts this value (book.yaml's valid:, which the book's own default passes too). */
+  const accepts = (name, value) => {
+    const valid = variables.get(name)?.valid;
+    return !valid || value === '' || new RegExp(valid.pattern, 'u').test(value);
+  };
+  // A value the book would refuse is never applied, even one kept from before the rule.
+  const readStored = (name) => {
+    const value = storeFor(name).getItem(KEY + name) || '';
+    return accepts(name, value) ? value : '';
+  };
   /** The reader's value, else the book's; undefined when neither is set. */
   const valueOf = (name) => readStored(name) || variables.get(name)?.default || undefined;
   const commandValue = (name) => {
@@ -104,16 +113,25 @@
       need.title = set ? 'set' : 'not set: enter it in Your values';
     }
     for (const field of document.querySelectorAll('input[data-var], textarea[data-var]')) {
-      if (document.activeElement !== field) field.value = readStored(field.dataset.var);
-      const captured = variables.get(field.dataset.var)?.captured;
-      field.setAttribute('aria-invalid', String(field.value !== '' && !captured && !SAFE_IN_COMMAND.test(field.value)));
+      const name = field.dataset.var;
+      if (document.activeElement !== field) field.value = readStored(name);
+      const variable = variables.get(name);
+      const refused = !accepts(name, field.value);
+      field.setAttribute('aria-invalid', String(refused || (field.value !== '' && !variable?.captured && !SAFE_IN_COMMAND.test(field.value))));
+      const error = document.getElementById(`${field.id}-error`);
+      if (error) {
+        const kept = valueOf(name);
+        error.textContent = refused
+          ? `Not applied: ${name} must be ${variable.valid.message}. The code keeps ${kept === undefined ? 'it unset' : kept}.`
+          : '';
+      }
     }
   }
 
   for (const field of document.querySelectorAll('input[data-var], textarea[data-var]')) {
     field.addEventListener('input', () => {
       const name = field.dataset.var;
-      if (field.value === '') storeFor(name).removeItem(KEY + name);
+      if (field.value === '' || !accepts(name, field.value)) storeFor(name).removeItem(KEY + name);
       else storeFor(name).setItem(KEY + name, field.value);
       showValues();
     });
