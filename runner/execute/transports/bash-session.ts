@@ -3,29 +3,36 @@
  * group. Forking a running bash is several times cheaper than Node starting a new one, which is
  * what keeps `lab run` close to the speed of running the commands by hand.
  *
- * Job control is on only while the step starts (so it gets a process group of its own), so bash
- * prints no job notices into the next step's stderr.
+ * Job control is on only while a step shell is forked (so it gets a process group of its own), so
+ * bash prints no job notices into the next step's stderr.
  *
  * Protocol, so that nothing a step prints can change a verdict or another step's result:
- * - Node writes a random nonce as the first line on the session's stdin, then a script path per
- *   line. The nonce is in no variable a step can see: the step's subshell unsets it first.
- * - fd 3 carries records only the session shell writes, one after the other: the step's process
- *   group (`\0PID n\0`, so it can be stopped), then `\0DONE status\0` once it has waited for the
- *   step and killed whatever the step left behind. The step runs with fd 3 closed.
- * - The step's exported environment (`declare -px`) is appended to the step's own script file by
- *   the step's subshell when it ends, so it never shares a channel with anything; Node takes what
- *   follows the script's length. Appending to a file that exists is far cheaper than creating and
- *   removing a file of its own per step (measured: about 0.8 ms a step on ext4).
+ * - Node writes a random nonce as the first line on the session's stdin, then each script as a
+ *   line with its length in bytes followed by that many bytes. No file holds a script, so none is
+ *   created, removed or left behind with the secrets it exports. A script cannot hold a NUL byte.
+ * - The session forks the next step's shell as soon as the last one ended, while Node is still
+ *   taking in the last result, so the fork is not on a step's way. That shell reads the script,
+ *   then sources it with stdin from /dev/null. The nonce is in no variable a step can see: the step
+ *   shell unsets it first.
+ * - fd 3 carries records only the session shell writes, one after the other: the step shell's
+ *   process group (`\0PID n\0`, so it can be stopped) as it is forked, then `\0DONE status\0`
+ *   once it has waited for it and killed whatever the step left behind. The step runs with fd 3
+ *   closed.
+ * - fd 5 carries the step's exported environment (`declare -px`), written by the step shell as the
+ *   step ends (the step itself runs with fd 5 closed), then a NUL the session writes once that
+ *   shell has ended: bash's values cannot hold a NUL, so the NUL ends the environment whatever it
+ *   holds, and nothing after it belongs to this step.
  * - stdout and stderr each end with `\0LAB-END-<nonce>\0`, so Node knows it has every byte of the
  *   step's output; a step cannot print a marker it does not know.
  * - A watchdog reads fd 4, a pipe Node never writes: when Node dies (SIGKILL, a crash) it reads
  *   end-of-file and stops every process of the session, so no step outlives the runner. Node says
  *   `close` on it at a normal end. So the runner's own watchdog (watchdog.ts) is not told of each
  *   step: that was a message and a wake-up of another bash per step.
+ * - At the end Node closes stdin: the waiting step shell reads end-of-file and tells the session
+ *   (SIGUSR1) to exit.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedText } from '../bounded-text.js';
@@ -36,27 +43,36 @@ IFS= read -r __lab_nonce || exit 0
 ( trap '' INT TERM HUP
   IFS= read -r __lab_line <&4
   if [ "$__lab_line" != close ]; then pkill -TERM -s $$; sleep 2; pkill -KILL -s $$; fi
-) </dev/null >/dev/null 2>&1 3>&- &
+) </dev/null >/dev/null 2>&1 3>&- 5>&- &
 exec 4<&-
-while IFS= read -r __lab_script; do
+trap 'exit 0' USR1
+while :; do
   set -m
-  ( unset __lab_nonce; source "$__lab_script"; __lab_rc=$?; declare -px >> "$__lab_script"; exit "$__lab_rc" ) </dev/null 3>&- &
+  ( IFS= read -r __lab_bytes || { kill -USR1 $$; exit 0; }
+    LC_ALL=C IFS= read -r -d '' -N "$__lab_bytes" __lab_script
+    exec </dev/null
+    { unset __lab_nonce __lab_bytes __lab_script; source /dev/fd/6; } 6<<<"$__lab_script" 5>&-
+    __lab_rc=$?
+    declare -px >&5
+    exit "$__lab_rc" ) 0<&0 3>&- &
   __lab_pid=$!
   set +m
   printf '\\0PID %s\\0' "$__lab_pid" >&3
   wait "$__lab_pid"; __lab_status=$?
   kill -KILL -- "-$__lab_pid" 2>/dev/null
+  printf '\\0' >&5
   printf '\\0LAB-END-%s\\0' "$__lab_nonce"
   printf '\\0LAB-END-%s\\0' "$__lab_nonce" >&2
   printf '\\0DONE %s\\0' "$__lab_status" >&3
 done
 `;
 
-const PID = /\0PID (\d+)\0/;
-const DONE = /\0DONE (\d+)\0/;
+/** One record of the session shell on fd 3. */
+const RECORD = /^\0(PID|DONE) (\d+)\0/;
 
 export interface SessionRunOptions {
-  scriptFile: string;
+  /** The whole script; it travels over the session's stdin, never through a file. */
+  script: string;
   timeoutMs: number;
   signal: AbortSignal;
   onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
@@ -79,8 +95,8 @@ export interface SessionRunResult {
 interface Pending {
   stdout: StreamCollector;
   stderr: StreamCollector;
-  scriptFile: string;
-  control: string;
+  /** What fd 5 brought until its NUL; `ended` once the NUL came. */
+  env: { chunks: Buffer[]; ended: boolean };
   pid?: number;
   exitCode?: number;
   killRequested?: NodeJS.Signals;
@@ -92,6 +108,10 @@ export class BashSession {
   private child: ChildProcess | undefined;
   private pending: Pending | undefined;
   private marker = '';
+  /** What fd 3 holds of a record not yet complete. */
+  private control = '';
+  /** The step shell forked for the next script, waiting to read it. */
+  private nextPid: number | undefined;
 
   constructor(
     private readonly cwd: string,
@@ -112,8 +132,10 @@ export class BashSession {
   /** Runs one script; the caller runs one at a time. */
   run(options: SessionRunOptions): Promise<SessionRunResult> {
     if (this.pending) throw new Error('BashSession runs one script at a time');
-    // The environment lands after the script's last byte.
-    const scriptBytes = statSync(options.scriptFile).size;
+    // bash's read drops NUL bytes without counting them: the next script would start mid-way.
+    if (options.script.includes('\0')) {
+      throw new Error('the script holds a NUL byte (a value captured from binary output?), which bash cannot take; it was not run');
+    }
     return new Promise((resolve) => {
       const child = this.start();
       let timedOut = false;
@@ -143,7 +165,7 @@ export class BashSession {
         options.signal.removeEventListener('abort', onAbort);
         this.pending = undefined;
         if (pending.pid !== undefined) forgetGroup(pending.pid);
-        const declaredEnv = readDeclaredEnv(options.scriptFile, scriptBytes);
+        const declaredEnv = pending.env.ended ? Buffer.concat(pending.env.chunks).toString('utf8') : '';
         resolve({
           exitCode,
           stdout: pending.stdout.text(),
@@ -151,24 +173,24 @@ export class BashSession {
           timedOut,
           interrupted,
           omitted: pending.stdout.omitted + pending.stderr.omitted,
-          ...(declaredEnv === undefined ? {} : { declaredEnv }),
+          ...(declaredEnv === '' ? {} : { declaredEnv }),
         });
       };
       const pending: Pending = {
         stdout: new StreamCollector('stdout', this.marker, options.onOutput, options.onOmitted),
         stderr: new StreamCollector('stderr', this.marker, options.onOutput, options.onOmitted),
-        scriptFile: options.scriptFile,
-        control: '',
+        env: { chunks: [], ended: false },
         finish: () => {
-          if (pending.exitCode !== undefined && pending.stdout.ended && pending.stderr.ended) settle(pending.exitCode);
+          if (pending.exitCode !== undefined && pending.stdout.ended && pending.stderr.ended && pending.env.ended) settle(pending.exitCode);
         },
         fail: (error) => settle(-1, `${error.message}\n`),
       };
       pending.stdout.onEnd = pending.finish;
       pending.stderr.onEnd = pending.finish;
       this.pending = pending;
+      this.takeStepShell();
       if (options.signal.aborted) onAbort();
-      child.stdin!.write(`${options.scriptFile}\n`);
+      child.stdin!.write(`${Buffer.byteLength(options.script)}\n${options.script}`);
     });
   }
 
@@ -176,11 +198,13 @@ export class BashSession {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
     const nonce = randomBytes(16).toString('hex');
     this.marker = `\0LAB-END-${nonce}\0`;
+    this.control = '';
+    this.nextPid = undefined;
     const child = spawn('bash', ['--noprofile', '--norc', '-c', SERVER], {
       cwd: this.cwd,
       env: this.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
     child.stdin!.on('error', () => {});
     (child.stdio[4] as Writable).on('error', () => {});
@@ -188,6 +212,7 @@ export class BashSession {
     child.stdout!.on('data', (chunk: Buffer) => this.pending?.stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.pending?.stderr.push(chunk));
     (child.stdio[3] as Readable).on('data', (chunk: Buffer) => this.readControl(chunk));
+    (child.stdio as unknown as Readable[])[5]!.on('data', (chunk: Buffer) => this.readEnv(chunk));
     child.on('error', (error) => this.pending?.fail(error));
     child.on('close', () => {
       if (this.child === child) this.child = undefined;
@@ -198,43 +223,50 @@ export class BashSession {
   }
 
   private readControl(chunk: Buffer): void {
-    const pending = this.pending;
-    if (!pending) return;
-    // Only the session shell writes here, one record after another.
-    pending.control += chunk.toString('latin1');
-    if (pending.pid === undefined) {
-      const pid = PID.exec(pending.control)?.[1];
-      if (pid) {
-        pending.pid = Number(pid);
-        // The session's watchdog (fd 4) stops every step when Node dies; the list is for Ctrl-C.
-        listGroup(pending.pid);
-        if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
+    // Only the session shell writes here, one whole record after another: the PID of each step
+    // shell as it is forked (before it has a script), then DONE once that shell has ended.
+    this.control += chunk.toString('latin1');
+    for (let record = RECORD.exec(this.control); record; record = RECORD.exec(this.control)) {
+      this.control = this.control.slice(record[0].length);
+      const value = Number(record[2]);
+      if (record[1] === 'PID') {
+        this.nextPid = value;
+        this.takeStepShell();
+        continue;
       }
-    }
-    if (pending.exitCode === undefined) {
-      const done = DONE.exec(pending.control)?.[1];
-      if (done) {
-        pending.exitCode = Number(done);
+      const pending = this.pending;
+      if (pending && pending.exitCode === undefined) {
+        pending.exitCode = value;
         pending.finish();
       }
     }
+  }
+
+  private readEnv(chunk: Buffer): void {
+    const env = this.pending?.env;
+    if (!env || env.ended) return;
+    const end = chunk.indexOf(0);
+    env.chunks.push(end === -1 ? chunk : chunk.subarray(0, end));
+    if (end === -1) return;
+    env.ended = true;
+    this.pending!.finish();
+  }
+
+  /** The running script's process group is the step shell waiting for it. */
+  private takeStepShell(): void {
+    const pending = this.pending;
+    if (!pending || pending.pid !== undefined || this.nextPid === undefined) return;
+    pending.pid = this.nextPid;
+    this.nextPid = undefined;
+    // The session's watchdog (fd 4) stops every step when Node dies; the list is for Ctrl-C.
+    listGroup(pending.pid);
+    if (pending.killRequested) signalGroup(pending.pid, pending.killRequested);
   }
 
   private signal(pending: Pending, signal: NodeJS.Signals): void {
     if (pending.pid === undefined) pending.killRequested = signal;
     else signalGroup(pending.pid, signal);
   }
-}
-
-/** The environment the step's subshell appended to its script as it ended; absent when it did not get there. */
-function readDeclaredEnv(scriptFile: string, scriptBytes: number): string | undefined {
-  let content: Buffer;
-  try {
-    content = readFileSync(scriptFile);
-  } catch {
-    return undefined;
-  }
-  return content.length > scriptBytes ? content.subarray(scriptBytes).toString('utf8') : undefined;
 }
 
 /** Gathers one stream of a step, passing output on as it comes and spotting the end marker. */
