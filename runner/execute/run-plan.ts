@@ -264,6 +264,8 @@ function finishStep(step: Step, startedAt: string, started: number, hosts: HostR
       ),
     };
     context.state.steps[step.id] = record;
+    // Durable before the next step starts: a killed run must not run this step again.
+    context.store.record(step.id, record, saveVariables(context.variables));
   }
   context.saves.request();
   // A failure is saved at once: it is what the reader comes back to.
@@ -275,6 +277,7 @@ function finishStep(step: Step, startedAt: string, started: number, hosts: HostR
 function forgetProgress(context: Running): void {
   context.state.steps = {};
   context.saves.request();
+  context.saves.flush();
 }
 
 function notRun(planned: PlannedChapter): ChapterResult {
