@@ -18,10 +18,13 @@
  *   process group (`\0PID n\0`, so it can be stopped) as it is forked, then `\0DONE status\0`
  *   once it has waited for it and killed whatever the step left behind. The step runs with fd 3
  *   closed.
- * - fd 5 carries the step's exported environment (`declare -px`), written by the step shell as the
- *   step ends (the step itself runs with fd 5 closed), then a NUL the session writes once that
- *   shell has ended: bash's values cannot hold a NUL, so the NUL ends the environment whatever it
- *   holds, and nothing after it belongs to this step.
+ * - fd 5 is a file opened for appending that has no name: Node creates it, hands it to the session
+ *   and removes its name at once, so no one can open it and nothing is left behind however the
+ *   runner ends. The step shell appends the step's exported environment (`declare -px`) to it as
+ *   the step ends (the step itself runs with fd 5 closed); once DONE came, what lies past the
+ *   length Node last saw is that step's environment and nothing else. A file, not a pipe: bash
+ *   writes `declare -px` a line at a time, and each line on a pipe would wake Node (about nine
+ *   wake-ups a step, measured).
  * - stdout and stderr each end with `\0LAB-END-<nonce>\0`, so Node knows it has every byte of the
  *   step's output; a step cannot print a marker it does not know.
  * - A watchdog reads fd 4, a pipe Node never writes: when Node dies (SIGKILL, a crash) it reads
@@ -33,6 +36,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { BoundedText } from '../bounded-text.js';
@@ -60,12 +66,14 @@ while :; do
   printf '\\0PID %s\\0' "$__lab_pid" >&3
   wait "$__lab_pid"; __lab_status=$?
   kill -KILL -- "-$__lab_pid" 2>/dev/null
-  printf '\\0' >&5
   printf '\\0LAB-END-%s\\0' "$__lab_nonce"
   printf '\\0LAB-END-%s\\0' "$__lab_nonce" >&2
   printf '\\0DONE %s\\0' "$__lab_status" >&3
 done
 `;
+
+/** The environment file is emptied between steps once it holds this much. */
+const ENV_FILE_LIMIT = 1 << 20;
 
 /** One record of the session shell on fd 3. */
 const RECORD = /^\0(PID|DONE) (\d+)\0/;
@@ -95,8 +103,6 @@ export interface SessionRunResult {
 interface Pending {
   stdout: StreamCollector;
   stderr: StreamCollector;
-  /** What fd 5 brought until its NUL; `ended` once the NUL came. */
-  env: { chunks: Buffer[]; ended: boolean };
   pid?: number;
   exitCode?: number;
   killRequested?: NodeJS.Signals;
@@ -112,6 +118,9 @@ export class BashSession {
   private control = '';
   /** The step shell forked for the next script, waiting to read it. */
   private nextPid: number | undefined;
+  /** The session's nameless environment file (fd 5), and how much of it Node has read. */
+  private envFd: number | undefined;
+  private envRead = 0;
 
   constructor(
     private readonly cwd: string,
@@ -127,6 +136,7 @@ export class BashSession {
       (child.stdio[4] as Writable).end('close\n');
       child.stdin!.end();
     });
+    this.closeEnvFile();
   }
 
   /** Runs one script; the caller runs one at a time. */
@@ -165,7 +175,7 @@ export class BashSession {
         options.signal.removeEventListener('abort', onAbort);
         this.pending = undefined;
         if (pending.pid !== undefined) forgetGroup(pending.pid);
-        const declaredEnv = pending.env.ended ? Buffer.concat(pending.env.chunks).toString('utf8') : '';
+        const declaredEnv = this.readEnv();
         resolve({
           exitCode,
           stdout: pending.stdout.text(),
@@ -179,9 +189,8 @@ export class BashSession {
       const pending: Pending = {
         stdout: new StreamCollector('stdout', this.marker, options.onOutput, options.onOmitted),
         stderr: new StreamCollector('stderr', this.marker, options.onOutput, options.onOmitted),
-        env: { chunks: [], ended: false },
         finish: () => {
-          if (pending.exitCode !== undefined && pending.stdout.ended && pending.stderr.ended && pending.env.ended) settle(pending.exitCode);
+          if (pending.exitCode !== undefined && pending.stdout.ended && pending.stderr.ended) settle(pending.exitCode);
         },
         fail: (error) => settle(-1, `${error.message}\n`),
       };
@@ -200,22 +209,34 @@ export class BashSession {
     this.marker = `\0LAB-END-${nonce}\0`;
     this.control = '';
     this.nextPid = undefined;
-    const child = spawn('bash', ['--noprofile', '--norc', '-c', SERVER], {
-      cwd: this.cwd,
-      env: this.env,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
-    });
+    this.closeEnvFile();
+    const envFile = path.join(tmpdir(), `lab-env-${randomBytes(12).toString('hex')}`);
+    // Created by us alone (O_EXCL), readable by us alone, and nameless once the session has it.
+    this.envFd = openSync(envFile, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_APPEND, 0o600);
+    this.envRead = 0;
+    let child: ChildProcess;
+    try {
+      child = spawn('bash', ['--noprofile', '--norc', '-c', SERVER], {
+        cwd: this.cwd,
+        env: this.env,
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', this.envFd],
+      });
+    } finally {
+      unlinkSync(envFile);
+    }
     child.stdin!.on('error', () => {});
     (child.stdio[4] as Writable).on('error', () => {});
     child.stdin!.write(`${nonce}\n`);
     child.stdout!.on('data', (chunk: Buffer) => this.pending?.stdout.push(chunk));
     child.stderr!.on('data', (chunk: Buffer) => this.pending?.stderr.push(chunk));
     (child.stdio[3] as Readable).on('data', (chunk: Buffer) => this.readControl(chunk));
-    (child.stdio as unknown as Readable[])[5]!.on('data', (chunk: Buffer) => this.readEnv(chunk));
     child.on('error', (error) => this.pending?.fail(error));
     child.on('close', () => {
-      if (this.child === child) this.child = undefined;
+      if (this.child === child) {
+        this.child = undefined;
+        this.closeEnvFile();
+      }
       this.pending?.fail(new Error('the workstation shell ended unexpectedly'));
     });
     this.child = child;
@@ -242,14 +263,23 @@ export class BashSession {
     }
   }
 
-  private readEnv(chunk: Buffer): void {
-    const env = this.pending?.env;
-    if (!env || env.ended) return;
-    const end = chunk.indexOf(0);
-    env.chunks.push(end === -1 ? chunk : chunk.subarray(0, end));
-    if (end === -1) return;
-    env.ended = true;
-    this.pending!.finish();
+  /** What the step shell appended to the environment file since the last look ('' for nothing). */
+  private readEnv(): string {
+    if (this.envFd === undefined) return '';
+    const size = fstatSync(this.envFd).size;
+    const text = readBytes(this.envFd, this.envRead, size - this.envRead);
+    this.envRead = size;
+    // Between steps (no step shell writes now): the file need not hold every step's environment.
+    if (size > ENV_FILE_LIMIT) {
+      ftruncateSync(this.envFd, 0);
+      this.envRead = 0;
+    }
+    return text;
+  }
+
+  private closeEnvFile(): void {
+    if (this.envFd !== undefined) closeSync(this.envFd);
+    this.envFd = undefined;
   }
 
   /** The running script's process group is the step shell waiting for it. */
@@ -267,6 +297,17 @@ export class BashSession {
     if (pending.pid === undefined) pending.killRequested = signal;
     else signalGroup(pending.pid, signal);
   }
+}
+
+function readBytes(fd: number, from: number, length: number): string {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const read = readSync(fd, buffer, done, length - done, from + done);
+    if (read === 0) break;
+    done += read;
+  }
+  return buffer.toString('utf8', 0, done);
 }
 
 /** Gathers one stream of a step, passing output on as it comes and spotting the end marker. */

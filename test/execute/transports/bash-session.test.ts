@@ -97,6 +97,20 @@ describe('BashSession reading each script from its stdin', () => {
     expect(parseDeclareExports(next.declaredEnv ?? '').EARLY).toBeUndefined();
   });
 
+  it('keeps the environments in a file without a name, which no one can open and nothing leaves behind', async () => {
+    // The session shell ($$) holds it as fd 5; the step itself has it closed.
+    const result = await run('readlink /proc/$$/fd/5\n');
+    expect(result.stdout).toMatch(/\/lab-env-[0-9a-f]+ \(deleted\)\n$/);
+  });
+
+  it('reads every environment whole while the file is emptied between steps that export a lot', async () => {
+    for (let index = 0; index < 5; index++) {
+      const result = await run(`export BIG="$(head -c 400000 /dev/zero | tr '\\0' x)${index}"\n`);
+      const big = parseDeclareExports(result.declaredEnv ?? '').BIG ?? '';
+      expect([big.length, big.endsWith(`x${index}`)]).toEqual([400_001, true]);
+    }
+  });
+
   it('gives a step no way to write into the environment channel (fd 5)', async () => {
     const result = await run(`printf 'declare -x FORGED="1"\\0' >&5 2>/dev/null; echo "$?"; export REAL=1\n`);
     expect(result.stdout).not.toBe('0\n');
