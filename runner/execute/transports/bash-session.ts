@@ -52,12 +52,16 @@ IFS= read -r __lab_nonce || exit 0
 ) </dev/null >/dev/null 2>&1 3>&- 5>&- &
 exec 4<&-
 trap 'exit 0' USR1
+# read -N (bash 4.1 and later) reads a script in blocks; -n with no delimiter (bash 3.2, macOS's
+# own) reads the same bytes one at a time.
+__lab_count=-N
+[ "\${BASH_VERSINFO[0]}" -ge 5 ] || [ "\${BASH_VERSINFO[0]}\${BASH_VERSINFO[1]}" -ge 41 ] || __lab_count=-n
 while :; do
   set -m
   ( IFS= read -r __lab_bytes || { kill -USR1 $$; exit 0; }
-    LC_ALL=C IFS= read -r -d '' -N "$__lab_bytes" __lab_script
+    LC_ALL=C IFS= read -r -d '' "$__lab_count" "$__lab_bytes" __lab_script
     exec </dev/null
-    { unset __lab_nonce __lab_bytes __lab_script; source /dev/fd/6; } 6<<<"$__lab_script" 5>&-
+    { unset __lab_nonce __lab_bytes __lab_script __lab_count; source /dev/fd/6; } 6<<<"$__lab_script" 5>&-
     __lab_rc=$?
     declare -px >&5
     exit "$__lab_rc" ) 0<&0 3>&- &
