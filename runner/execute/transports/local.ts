@@ -27,6 +27,7 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
   const session = new BashSession(options.cwd, process.env);
   // One step at a time on the workstation: the bash session takes one script after another.
   let queue: Promise<unknown> = Promise.resolve();
+  const readExportedEnv = rememberLastEnv();
   const run = async (request: ScriptRequest): Promise<ScriptResult> => {
     // The exports join the script's first line, so bash's line numbers stay the book's.
     const script = `${exportLine(request.env)}${request.script}`;
@@ -73,8 +74,19 @@ function pickResult(result: SessionRunResult) {
   return { exitCode, stdout, stderr, timedOut, interrupted, ...(omitted > 0 ? { omitted } : {}) };
 }
 
-function readExportedEnv(declared: string): Record<string, string> {
-  const env = parseDeclareExports(declared);
-  for (const name of SHELL_OWNED) delete env[name];
-  return env;
+/**
+ * Reads `declare -px` into variables. Most steps export nothing new, so bash prints what it printed
+ * after the step before: that text is parsed once (a copy is returned each time).
+ */
+function rememberLastEnv(): (declared: string) => Record<string, string> {
+  let lastText: string | undefined;
+  let lastEnv: Record<string, string> = Object.create(null);
+  return (declared) => {
+    if (declared !== lastText) {
+      lastEnv = parseDeclareExports(declared);
+      for (const name of SHELL_OWNED) delete lastEnv[name];
+      lastText = declared;
+    }
+    return Object.assign(Object.create(null) as Record<string, string>, lastEnv);
+  };
 }

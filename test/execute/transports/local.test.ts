@@ -36,6 +36,13 @@ describe('the workstation transport', () => {
     expect(Object.keys(result.exportedEnv ?? {})).not.toContain('PWD');
   });
 
+  it('gives each step its own copy of an environment that did not change since the step before', async () => {
+    const first = await transport.run(request('true\n', { KEPT: 'k' }));
+    first.exportedEnv!.KEPT = 'changed by whoever read the first result';
+    const second = await transport.run(request('true\n', { KEPT: 'k' }));
+    expect(second.exportedEnv!.KEPT).toBe('k');
+  });
+
   it('refuses a script holding a NUL byte with what went wrong, without running it', async () => {
     await expect(transport.run(request('touch ran\n', { CAPTURED: 'binary\0output' }))).rejects.toThrow(/NUL byte/);
     expect(readdirSync(dir)).not.toContain('ran');
