@@ -100,7 +100,10 @@ export interface SessionRunResult {
   interrupted: boolean;
   /** Characters of output kept out of stdout and stderr. */
   omitted: number;
-  /** `declare -px` at the step's end; absent when the step was killed or exited early. */
+  /**
+   * `declare -px` at the step's end; absent when the step ended before it (`exit`, a kill), and cut
+   * short when the step was killed as it wrote it (its exit status then says so).
+   */
   declaredEnv?: string;
 }
 
