@@ -35,7 +35,8 @@ export function createLocalTransport(options: LocalTransportOptions): Transport 
       ...(request.onOutput ? { onOutput: request.onOutput } : {}),
       ...(request.onOmitted ? { onOmitted: request.onOmitted } : {}),
     };
-    if (request.root && process.getuid?.() !== 0) return { ...(await runAsRoot(script, options.cwd, request, streaming)), connectionLost: false };
+    if (request.root && process.getuid?.() !== 0)
+      return { ...(await runAsRoot(script, options.cwd, request, streaming)), connectionLost: false };
     const result = await session.run({ script, timeoutMs: request.timeoutMs, signal: request.signal, ...streaming });
     const exportedEnv = result.exitCode === 0 && result.declaredEnv !== undefined ? readExportedEnv(result.declaredEnv) : undefined;
     return { ...pickResult(result), connectionLost: false, ...(exportedEnv ? { exportedEnv } : {}) };
