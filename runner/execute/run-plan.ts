@@ -54,6 +54,8 @@ const SAVE_INTERVAL_MS = 200;
 interface Running extends RunContext {
   saves: ThrottledSave;
   logs: LogWriter;
+  /** The runner's environment as the run starts, which the workstation's shell inherits (read once: each read of process.env is slow). */
+  processEnv: Record<string, string | undefined>;
 }
 
 export async function runPlan(plan: Plan, options: RunContext): Promise<RunResult> {
@@ -64,6 +66,7 @@ export async function runPlan(plan: Plan, options: RunContext): Promise<RunResul
       options.store.save(options.state);
     }, SAVE_INTERVAL_MS),
     logs: new LogWriter(),
+    processEnv: { ...process.env },
   };
   try {
     return await runChapters(plan, context);
@@ -223,7 +226,7 @@ async function runStep(step: Step, hosts: string[], context: Running, signal: Ab
   for (const { outcome, env } of outcomes) {
     if (outcome.status !== 'passed' || !outcome.raw) continue;
     if (outcome.host === WORKSTATION && outcome.raw.exportedEnv) {
-      applyExportedEnv(variables, { ...process.env, ...env }, outcome.raw.exportedEnv, step.secret);
+      applyExportedEnv(variables, { ...context.processEnv, ...env }, outcome.raw.exportedEnv, step.secret);
     }
     if (step.kind !== 'file' && step.capture) {
       assignVariable(variables, step.capture, outcome.raw.stdout.trim(), step.secret);
@@ -261,6 +264,8 @@ function finishStep(step: Step, startedAt: string, started: number, hosts: HostR
       ),
     };
     context.state.steps[step.id] = record;
+    // Durable before the next step starts: a killed run must not run this step again.
+    context.store.record(step.id, record, saveVariables(context.variables));
   }
   context.saves.request();
   // A failure is saved at once: it is what the reader comes back to.
@@ -272,6 +277,7 @@ function finishStep(step: Step, startedAt: string, started: number, hosts: HostR
 function forgetProgress(context: Running): void {
   context.state.steps = {};
   context.saves.request();
+  context.saves.flush();
 }
 
 function notRun(planned: PlannedChapter): ChapterResult {

@@ -122,8 +122,18 @@ function reportHost(book: Book, chapter: string, step: Step, host: HostResult): 
   };
 }
 
-/** The commit the book's folder is checked out at, if it is a git checkout. */
+/**
+ * The commit the book's folder is checked out at, if it is a git checkout. Asked of git once per
+ * folder: the reports are rebuilt after every step, and starting git each time cost more than the
+ * step (about 4 ms).
+ */
 export function readCommit(dir: string): string | undefined {
+  if (!commits.has(dir)) commits.set(dir, askGitForCommit(dir));
+  return commits.get(dir);
+}
+const commits = new Map<string, string | undefined>();
+
+function askGitForCommit(dir: string): string | undefined {
   try {
     return (
       execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined

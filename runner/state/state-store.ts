@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 import type { SavedVariables } from '../execute/variables.js';
 import { LabError } from '../errors.js';
 import { takeLock } from './take-lock.js';
+import { openJournal, replayJournal } from './state-journal.js';
 
 export const STATE_VERSION = 1;
 
@@ -68,6 +69,8 @@ export interface StateStore {
   workDir: string;
   load(): LabState;
   save(state: LabState): void;
+  /** Makes a finished step's record (and the variables as they are now) survive a kill, before the next step starts. */
+  record(step: string, record: StepRecord, variables: SavedVariables): void;
   /** Removes the state (not the work folder). */
   reset(): void;
   /**
@@ -84,6 +87,8 @@ export function openStateStore(dir: string, book: string): StateStore {
   const scratchDir = path.join(stateDir, 'tmp');
   const workDir = path.join(stateDir, 'work');
   const lockFile = path.join(stateDir, 'lock');
+  const journalFile = path.join(stateDir, 'state.journal');
+  const journal = openJournal(journalFile, file);
 
   return {
     dir: stateDir,
@@ -100,7 +105,11 @@ export function openStateStore(dir: string, book: string): StateStore {
         text = readFileSync(file, 'utf8');
       } catch (error) {
         if (error instanceof StateError) throw error;
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: STATE_VERSION, book, vars: {}, secret: [], steps: {} };
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          const empty: LabState = { version: STATE_VERSION, book, vars: {}, secret: [], steps: {} };
+          replayJournal(empty, journalFile, file);
+          return empty;
+        }
         throw new StateError(`${file} cannot be read (${(error as Error).message}); fix its permissions or run \`lab reset\``);
       }
       let parsed: unknown;
@@ -132,6 +141,7 @@ export function openStateStore(dir: string, book: string): StateStore {
           `The state in ${stateDir} belongs to the book in ${state.book}, not ${book}; pass --state DIR to keep a separate state, or run \`lab reset\``,
         );
       }
+      replayJournal(state, journalFile, file);
       return state;
     },
     save(state) {
@@ -140,9 +150,14 @@ export function openStateStore(dir: string, book: string): StateStore {
       // 0600: the state holds captured secrets, as a kubeconfig does.
       writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
       renameSync(temporary, file);
+      journal.restart();
+    },
+    record(step, record, variables) {
+      journal.append(step, record, variables);
     },
     reset() {
       rmSync(file, { force: true });
+      journal.restart();
       rmSync(logsDir, { recursive: true, force: true });
     },
     lock(notify = (line) => process.stderr.write(`${line}\n`)) {

@@ -1,11 +1,14 @@
-/** The JUnit report of checks run before their chapter (--prove-checks), judged as the run judges them. */
-import { existsSync, rmSync } from 'node:fs';
+/** The reports: JUnit of checks run before their chapter (--prove-checks), judged as the run judges them; the reports rewritten as a run goes. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { ReportStep, RunReport } from '../../runner/report/build-report.js';
 import { renderJunit } from '../../runner/report/write-reports.js';
-import { createWorkspace } from '../helpers/lab.js';
+import { execa } from 'execa';
+import { createWorkspace, LAB_BIN } from '../helpers/lab.js';
 import { processesMatching } from '../helpers/processes.js';
 
 const early = (host: string, status: ReportStep['status']): ReportStep => ({
@@ -95,3 +98,30 @@ async function waitForFile(file: string): Promise<void> {
   }
   throw new Error(`${file} was never written`);
 }
+
+describe('writeReportsAsTheRunGoes', () => {
+  it("asks git for the book's commit once in a run, though the reports are rewritten after every step", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-report-git-'));
+    try {
+      mkdirSync(path.join(dir, 'docs'));
+      mkdirSync(path.join(dir, 'shim'));
+      writeFileSync(path.join(dir, 'docs/book.yaml'), 'title: Reports\nchapters:\n  - 01-steps.md\n');
+      const fences = [1, 2, 3, 4, 5].map((n) => `Step ${n}.\n\n\`\`\`sh {sh}\necho ${n}\n\`\`\`\n`);
+      writeFileSync(path.join(dir, 'docs/01-steps.md'), `# Steps\n\n${fences.join('\n')}`);
+      // A git that notes each time it is started, then does what git does.
+      const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+      writeFileSync(path.join(dir, 'shim/git'), `#!/bin/sh\necho "$*" >> "${dir}/git-calls"\nexec ${git} "$@"\n`, { mode: 0o755 });
+      const run = await execa(process.execPath, [LAB_BIN, 'run', 'chapter-1', '--report', 'run.json', '--report', 'junit.xml'], {
+        cwd: dir,
+        reject: false,
+        stdin: 'ignore',
+        env: { PATH: `${dir}/shim:${process.env.PATH}`, NO_COLOR: '1', CI: '' },
+      });
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')).steps).toHaveLength(5);
+      expect(readFileSync(path.join(dir, 'git-calls'), 'utf8')).toBe('rev-parse HEAD\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
