@@ -45,8 +45,8 @@ interface Entry {
 }
 
 export async function buildSite(options: BuildOptions): Promise<BuildResult> {
-  // First, so the worker loads Shiki while this thread reads the book.
-  const highlighting = startHighlighting({ inWorker: !options.only });
+  // First, so the worker loads Shiki and highlights the book's code while this thread reads the book.
+  const highlighting = startHighlighting({ inWorker: !options.only, bookDir: options.bookDir });
   try {
     return await buildWith(highlighting, options);
   } finally {

@@ -7,6 +7,7 @@
 import rehypeShikiFromHighlighter from '@shikijs/rehype/core';
 import type { Element, Root } from 'hast';
 import { toHtml } from 'hast-util-to-html';
+import { toString } from 'hast-util-to-string';
 import { createHighlighterCore, type HighlighterGeneric, type ShikiTransformer } from 'shiki/core';
 import { createJavaScriptRegexEngine } from 'shiki/engine/javascript';
 import { SKIP, visit } from 'unist-util-visit';
@@ -49,27 +50,63 @@ function markVariables(names: ReadonlySet<string>): ShikiTransformer {
   };
 }
 
+/**
+ * Each block's HTML as highlighting made it, keyed by all it was made from: its language class,
+ * meta string and text (all Shiki's rehype plugin reads of a `pre > code`; it replaces the rest)
+ * and the book variables the text refers to. A block seen before, in a warm-up (site-worker.ts) or
+ * an earlier rebuild, is not highlighted again.
+ */
+const highlighted = new Map<string, string>();
+
 /** Highlights each `pre` (its `code` child's `language-*` class and text) and returns its HTML, in order. */
 export async function highlightBlocks(blocks: readonly Element[], variableNames: readonly string[]): Promise<string[]> {
+  const highlighter = await getHighlighter();
+  const names = new Set(variableNames);
+  return blocks.map((block) => {
+    const key = cacheKey(block, names);
+    const known = key === undefined ? undefined : highlighted.get(key.text);
+    if (known !== undefined) return known;
+    const html = highlightBlock(highlighter, block, key?.variables ?? names);
+    if (key !== undefined) highlighted.set(key.text, html);
+    return html;
+  });
+}
+
+function highlightBlock(highlighter: HighlighterGeneric<string, string>, block: Element, variables: ReadonlySet<string>): string {
   // The rehype plugin's own transform (what `.use()` would run), so a block comes out as it
   // would from a whole page: its options are handed to Shiki's codeToHast, langAlias included.
-  const highlight = rehypeShikiFromHighlighter(await getHighlighter(), {
+  const highlight = rehypeShikiFromHighlighter(highlighter, {
     themes: { light: 'github-light-default', dark: 'github-dark-default' },
     defaultLanguage: 'text',
     fallbackLanguage: 'text',
     langAlias: { sh: 'shellscript', bash: 'shellscript', shell: 'shellscript', yml: 'yaml' },
-    transformers: [markVariables(new Set(variableNames))],
+    transformers: [markVariables(variables)],
   } as Parameters<typeof rehypeShikiFromHighlighter>[1]) as unknown as (tree: Root) => void;
-  return blocks.map((block) => {
-    // Each block alone under a root of its own: Shiki replaces it there by its highlighted `pre`.
-    const tree: Root = { type: 'root', children: [block] };
-    highlight(tree);
-    visit(tree, 'element', (node) => {
-      if (node.tagName !== 'pre') return undefined;
-      // A code block that scrolls sideways must be reachable with the keyboard.
-      node.properties.tabIndex = 0;
-      return SKIP;
-    });
-    return toHtml(tree);
+  // Each block alone under a root of its own: Shiki replaces it there by its highlighted `pre`.
+  const tree: Root = { type: 'root', children: [block] };
+  highlight(tree);
+  visit(tree, 'element', (node) => {
+    if (node.tagName !== 'pre') return undefined;
+    // A code block that scrolls sideways must be reachable with the keyboard.
+    node.properties.tabIndex = 0;
+    return SKIP;
   });
+  return toHtml(tree);
+}
+
+/**
+ * What a block's HTML is made from, or nothing for a `pre` the plugin leaves alone (no `code`
+ * child), whose HTML is the whole element's. `variables` are the names markVariables would wrap.
+ */
+function cacheKey(block: Element, names: ReadonlySet<string>): { text: string; variables: ReadonlySet<string> } | undefined {
+  const code = block.children[0];
+  if (block.children.length !== 1 || code?.type !== 'element' || code.tagName !== 'code') return undefined;
+  const classes = code.properties.className;
+  const language = Array.isArray(classes) ? classes.find((name) => typeof name === 'string' && name.startsWith('language-')) : undefined;
+  const meta = (code.data as { meta?: string } | undefined)?.meta ?? code.properties.metastring?.toString() ?? '';
+  const text = toString(code);
+  const variables = new Set(
+    [...text.matchAll(VARIABLE_REFERENCE)].filter((match) => !match[1] && names.has(match[2]!)).map((match) => match[2]!),
+  );
+  return { text: JSON.stringify([language ?? null, meta, text, [...variables].sort()]), variables };
 }

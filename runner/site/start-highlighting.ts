@@ -7,7 +7,7 @@ import type { Element } from 'hast';
 import { Worker } from 'node:worker_threads';
 import { findBuilt } from './find-built.js';
 import { highlightBlocks } from './highlight-code.js';
-import type { HighlightAnswer, HighlightRequest } from './site-worker.js';
+import type { HighlightAnswer, HighlightRequest, WorkerStart } from './site-worker.js';
 
 export interface Highlighting {
   /** Each block's highlighted HTML, in order. */
@@ -16,13 +16,13 @@ export interface Highlighting {
   close(): Promise<void>;
 }
 
-export function startHighlighting(options: { inWorker: boolean }): Highlighting {
+export function startHighlighting(options: { inWorker: boolean; bookDir?: string }): Highlighting {
   const worker = options.inWorker ? findBuilt('site-worker.mjs') : undefined;
-  return worker ? startWorker(worker) : { highlight: highlightBlocks, close: async () => {} };
+  return worker ? startWorker(worker, { bookDir: options.bookDir }) : { highlight: highlightBlocks, close: async () => {} };
 }
 
-export function startWorker(file: string): Highlighting {
-  const worker = new Worker(file);
+export function startWorker(file: string, start: WorkerStart = {}): Highlighting {
+  const worker = new Worker(file, { workerData: start });
   const waiting = new Map<number, { resolve: (html: string[]) => void; reject: (error: Error) => void }>();
   let failure: Error | undefined;
   const failAll = (error: Error) => {

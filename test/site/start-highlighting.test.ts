@@ -45,6 +45,31 @@ describe('startHighlighting', () => {
     }
   });
 
+  it('answers a page from what it highlighted while the book was read, exactly as a fresh highlight would', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lab-worker-warm-'));
+    const code = 'gcloud compute networks create "${PREFIX}-net" --project "${PROJECT_ID}" # ${local}\n';
+    writeFileSync(path.join(dir, '01-network.md'), `# Network\n\n\`\`\`sh {gcloud}\n${code}\`\`\`\n`);
+    const page = () => {
+      const pre = block('sh', code);
+      (pre.children[0] as Element).data = { meta: '{gcloud}' } as Element['data'];
+      return [pre];
+    };
+    const worker = startWorker(WORKER, { bookDir: dir });
+    try {
+      const fresh = await highlightBlocks(page(), ['PREFIX', 'PROJECT_ID']);
+      expect(fresh[0]).toContain('data-var="PROJECT_ID"');
+      expect(fresh[0]).not.toContain('data-var="local"');
+      expect(await worker.highlight(page(), ['PREFIX', 'PROJECT_ID'])).toEqual(fresh);
+      // The same text with other book variables is another block: no answer kept for the first.
+      const fewer = await worker.highlight(page(), ['PREFIX']);
+      expect(fewer[0]).not.toContain('data-var="PROJECT_ID"');
+      expect(fewer).toEqual(await highlightBlocks(page(), ['PREFIX']));
+    } finally {
+      await worker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails every waiting page with a clear error when the worker thread cannot start, and never hangs', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lab-worker-'));
     try {
