@@ -19,7 +19,10 @@ export function renderPrintPage(book: Book, entries: readonly PrintEntry[]): str
   const contents = entries.map((entry) => `<li><a href="#${entry.page.slug}">${escapeHtml(entry.label)}</a></li>`).join('\n');
   // Code blocks come as raw HTML, serialised once by renderPage.
   const pages = entries
-    .map((entry) => `<section class="print-page" id="${entry.page.slug}">${toHtml(prepareForPrint(entry.tree, entry.page.slug), { allowDangerousHtml: true })}</section>`)
+    .map(
+      (entry) =>
+        `<section class="print-page" id="${entry.page.slug}">${toHtml(prepareForPrint(entry.tree, entry.page.slug), { allowDangerousHtml: true })}</section>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head>

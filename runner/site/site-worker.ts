@@ -67,6 +67,14 @@ function codeBlock(lang: string, meta: string, code: string): Element {
     type: 'element',
     tagName: 'pre',
     properties: {},
-    children: [{ type: 'element', tagName: 'code', properties: { className }, data: { meta: meta || undefined }, children: [{ type: 'text', value: code }] } as Element],
+    children: [
+      {
+        type: 'element',
+        tagName: 'code',
+        properties: { className },
+        data: { meta: meta || undefined },
+        children: [{ type: 'text', value: code }],
+      } as Element,
+    ],
   };
 }
