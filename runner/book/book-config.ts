@@ -47,8 +47,8 @@ const describedVariableSchema = z
     }),
   );
 
-/** Whether a value is one the book accepts; the site's values form applies the same test. */
-function isValidValue(valid: { pattern: string }, value: string): boolean {
+/** Whether a value is one the book accepts; the site's values form and a run apply the same test. */
+export function isValidValue(valid: { pattern: string }, value: string): boolean {
   try {
     return new RegExp(valid.pattern, 'u').test(value);
   } catch {

@@ -2,7 +2,10 @@
  * The variables a run carries: book.yaml defaults, overridden by the environment, then every
  * value a step captured or exported (kept in the state, so they survive into later runs).
  */
+import path from 'node:path';
+import { isValidValue } from '../book/book-config.js';
 import type { Book } from '../book/types.js';
+import { LabError } from '../errors.js';
 import type { Mask } from '../mask/mask-secrets.js';
 
 export interface Variables {
@@ -31,7 +34,21 @@ export function startVariables(book: Book, saved: SavedVariables, env: NodeJS.Pr
     const fromEnv = env[definition.name];
     if (fromEnv !== undefined) values.set(definition.name, fromEnv);
   }
+  for (const definition of book.vars) refuseInvalidValue(book, definition.name, values.get(definition.name)!, env);
   return { values, secret, assigned: new Set(Object.keys(saved.vars)) };
+}
+
+/** A value the book's `valid:` refuses (a PREFIX too long for the names it makes) stops the run before anything runs. */
+function refuseInvalidValue(book: Book, name: string, value: string, env: NodeJS.ProcessEnv): void {
+  const definition = book.vars.find((variable) => variable.name === name)!;
+  if (!definition.valid || value === '' || isValidValue(definition.valid, value)) return;
+  const where = path.relative(process.cwd(), path.join(book.dir, 'book.yaml'));
+  const shown = definition.secret ? name : `${name}=${JSON.stringify(value)}`;
+  const fix =
+    env[name] !== undefined
+      ? `set ${name} to a valid value, or unset it to use the book's default`
+      : 'run `lab reset`, or set a valid value in the environment';
+  throw new LabError(`${shown} is not valid: ${definition.valid.message} (${where}, vars.${name}.valid); ${fix}`);
 }
 
 export function assignVariable(variables: Variables, name: string, value: string, secret: boolean): void {
