@@ -14,19 +14,12 @@ import { closeSync, ftruncateSync, openSync, readFileSync, rmSync, statSync, wri
 import * as z from 'zod/mini';
 import type { SavedVariables } from '../execute/variables.js';
 import type { LabState, StepRecord } from './state-store.js';
+import { stepRecordSchema } from './step-record-schema.js';
 
-const hostSchema = z.object({ status: z.enum(['passed', 'failed']), exitCode: z.number(), durationMs: z.number(), attempts: z.number() });
 const lineSchema = z.object({
   after: z.string(),
   step: z.string(),
-  record: z.object({
-    status: z.enum(['passed', 'failed']),
-    hash: z.string(),
-    finishedAt: z.string(),
-    durationMs: z.number(),
-    attempts: z.number(),
-    hosts: z.record(z.string(), hostSchema),
-  }),
+  record: stepRecordSchema,
   vars: z.record(z.string(), z.string()),
   secret: z.array(z.string()),
 });

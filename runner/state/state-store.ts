@@ -10,24 +10,12 @@ import type { SavedVariables } from '../execute/variables.js';
 import { LabError } from '../errors.js';
 import { takeLock } from './take-lock.js';
 import { openJournal, replayJournal } from './state-journal.js';
+import { stepRecordSchema } from './step-record-schema.js';
 
 export const STATE_VERSION = 1;
 
-export interface HostRecord {
-  status: 'passed' | 'failed';
-  exitCode: number;
-  durationMs: number;
-  attempts: number;
-}
-
-export interface StepRecord {
-  status: 'passed' | 'failed';
-  hash: string;
-  finishedAt: string;
-  durationMs: number;
-  attempts: number;
-  hosts: Record<string, HostRecord>;
-}
+export type StepRecord = z.infer<typeof stepRecordSchema>;
+export type HostRecord = StepRecord['hosts'][string];
 
 export interface LabState extends SavedVariables {
   version: typeof STATE_VERSION;
@@ -42,20 +30,7 @@ const stateSchema = z.object({
   book: z.string(),
   vars: z.record(z.string(), z.string()),
   secret: z.array(z.string()),
-  steps: z.record(
-    z.string(),
-    z.object({
-      status: z.enum(['passed', 'failed']),
-      hash: z.string(),
-      finishedAt: z.string(),
-      durationMs: z.number(),
-      attempts: z.number(),
-      hosts: z.record(
-        z.string(),
-        z.object({ status: z.enum(['passed', 'failed']), exitCode: z.number(), durationMs: z.number(), attempts: z.number() }),
-      ),
-    }),
-  ),
+  steps: z.record(z.string(), stepRecordSchema),
 });
 
 export class StateError extends LabError {
