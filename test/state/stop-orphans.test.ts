@@ -217,15 +217,7 @@ describe('taking a dead run’s lock', () => {
     const { dir, file } = deadRunLock(token);
     const sibling = startGroup('sleep 300', token);
     await waitForMembers(sibling.pid!, 1);
-    const module = path.join(dir, 'take-lock.mjs');
-    await build({
-      entryPoints: ['runner/state/take-lock.ts'],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: module,
-      logLevel: 'error',
-    });
+    const module = await bundleTakeLock(dir);
     const script = `import { takeLock } from ${JSON.stringify(module)}; takeLock(${JSON.stringify(file)}, () => new Error('busy'), (line) => console.log(line))(); console.log('took');`;
     // As `lab run` started from a step of the run that died: its shell carries the token too.
     const result = await execa('bash', ['-c', `"${process.execPath}" --input-type=module -e "$SCRIPT"; echo "shell alive"`], {
@@ -245,15 +237,7 @@ describe('taking a dead run’s lock', () => {
     const rootStep = startGroup('sleep 300');
     await waitForMembers(rootStep.pid!, 1);
     writeRecord(file, token, [`group ${rootStep.pid} ${readStartTime(rootStep.pid!)}`]);
-    const module = path.join(dir, 'take-lock.mjs');
-    await build({
-      entryPoints: ['runner/state/take-lock.ts'],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile: module,
-      logLevel: 'error',
-    });
+    const module = await bundleTakeLock(dir);
     // The state folder and its files belong to the user lab runs as.
     for (const name of [dir, ...readdirSync(dir).map((entry) => path.join(dir, entry))]) chownSync(name, 65534, 65534);
     const script = `import { takeLock } from ${JSON.stringify(module)}; takeLock(${JSON.stringify(file)}, () => new Error('busy'), (line) => console.log(line))();`;
@@ -264,3 +248,17 @@ describe('taking a dead run’s lock', () => {
     expect(isAlive(rootStep.pid!)).toBe(true);
   });
 });
+
+/** takeLock as a module of its own in `dir`, for a process other than this one (another pid, another user) to take the lock. */
+async function bundleTakeLock(dir: string): Promise<string> {
+  const module = path.join(dir, 'take-lock.mjs');
+  await build({
+    entryPoints: ['runner/state/take-lock.ts'],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: module,
+    logLevel: 'error',
+  });
+  return module;
+}
